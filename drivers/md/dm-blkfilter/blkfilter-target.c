@@ -550,9 +550,9 @@ static int blkfilter_message_events(struct blkfilter_c *bc, unsigned int argc,
 	if (argc < 2 || argc > 3 || kstrtou64(argv[1], 10, &after) ||
 	    (argc == 3 && (kstrtouint(argv[2], 10, &max) || !max ||
 			   max > BLKFILTER_EVENTS_MAX))) {
-		DMINFO_LIMIT("%s: usage: events <after_seq> [<max> 1..%u]",
-			     dm_table_device_name(bc->ti->table),
-			     BLKFILTER_EVENTS_MAX);
+		DMINFO("%s: usage: events <after_seq> [<max> 1..%u]",
+		       dm_table_device_name(bc->ti->table),
+		       BLKFILTER_EVENTS_MAX);
 		return -EINVAL;
 	}
 
@@ -587,8 +587,8 @@ static int blkfilter_message(struct dm_target *ti, unsigned int argc,
 	if (!strcasecmp(argv[0], BLKFILTER_MSG_EVENTS))
 		return blkfilter_message_events(bc, argc, argv, result, maxlen);
 
-	DMINFO_LIMIT("%s: unknown message '%s' (known: events)",
-		     dm_table_device_name(ti->table), argv[0]);
+	DMINFO("%s: unknown message '%s' (known: events)",
+	       dm_table_device_name(ti->table), argv[0]);
 	return -EINVAL;
 }
 
