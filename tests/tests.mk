@@ -48,3 +48,4 @@ $(HOST)/tests/%: $(HOST)/obj/tests/%.o $(HOST)/libtestlib.a \
 # Host unit tests: every program, every line counted by tests/check.sh.
 check-unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || true; done
+.SECONDARY:

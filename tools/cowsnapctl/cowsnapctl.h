@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowsnapctl: the command table and the state every command receives.
+ */
+#ifndef COWSNAPCTL_H
+#define COWSNAPCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cowsnap.h"
+
+/* Exit codes, listed in cowsnapctl(8). */
+enum {
+	EXIT_OK		= 0,
+	EXIT_FAILED	= 1,	/* the operation failed */
+	EXIT_USAGE	= 2,	/* bad command line */
+	EXIT_NOT_FOUND	= 3,	/* no such volume or device */
+	EXIT_STATE	= 4,	/* exists already, in use, or wrong state */
+};
+
+/* Returned by a handler that has printed a usage error itself. */
+#define CTL_EUSAGE	(-4096)
+
+/* Options a command may accept (struct command.options). */
+enum {
+	OPT_HELP	= 1 << 0,
+	OPT_VERSION	= 1 << 1,
+	OPT_VERBOSE	= 1 << 2,
+	OPT_JSON	= 1 << 3,
+	OPT_RING_SIZE	= 1 << 4,
+	OPT_UEVENT_MS	= 1 << 5,
+	OPT_SINCE	= 1 << 6,
+	OPT_FOLLOW	= 1 << 7,
+	OPT_COUNT	= 1 << 8,
+	OPT_TIMEOUT	= 1 << 9,
+	OPT_NO_UEVENT	= 1 << 10,
+};
+
+/* Every command takes these. */
+#define OPT_COMMON	(OPT_HELP | OPT_VERBOSE)
+/* Options at the start of the command line, before the command. */
+#define OPT_GLOBAL	(OPT_HELP | OPT_VERSION | OPT_VERBOSE | OPT_JSON)
+
+struct ctl;
+
+/**
+ * struct command - one command, or a noun whose verbs are in @sub
+ * @name: the word on the command line
+ * @fn: handler; returns 0 or -errno (or CTL_EUSAGE)
+ * @sub: NULL-terminated verbs of a noun ("filter attach"), else NULL
+ * @min_args: fewest positional arguments
+ * @max_args: most positional arguments
+ * @options: OPT_* accepted, besides OPT_COMMON
+ * @usage: arguments and options, for "Usage: cowsnapctl <name> <usage>"
+ * @help: what it does, one sentence
+ */
+struct command {
+	const char *name;
+	int (*fn)(struct ctl *ctl);
+	const struct command *const *sub;
+	int min_args;
+	int max_args;
+	unsigned int options;
+	const char *usage;
+	const char *help;
+};
+
+/**
+ * struct ctl - the state of one run, passed to every handler
+ * @cmd: the command being run
+ * @what: its full name for messages ("filter attach")
+ * @dev: the device or volume the command is about, for messages
+ * @args: positional arguments
+ * @nr_args: number of @args
+ * @json: --json
+ * @verbose: -v count
+ * @filter: --ring-size, --uevent-ms
+ * @since: --since
+ * @follow: --follow
+ * @count: --count (0: no limit)
+ * @timeout: --timeout in seconds (0: none)
+ * @no_uevent: --no-uevent
+ */
+struct ctl {
+	const struct command *cmd;
+	char what[64];
+	const char *dev;
+	char **args;
+	int nr_args;
+	bool json;
+	int verbose;
+	struct cs_filter_opts filter;
+	uint64_t since;
+	bool follow;
+	uint64_t count;
+	unsigned int timeout;
+	bool no_uevent;
+};
+
+/* Commands, one file per noun. */
+extern const struct command cmd_create, cmd_adopt, cmd_remove, cmd_list,
+			    cmd_status;
+extern const struct command cmd_filter;
+extern const struct command cmd_events;
+
+/**
+ * ctl_usage_error() - print "cowsnapctl: <what>: <message>" and the hint
+ * line on stderr
+ * @ctl: state (its @what may be empty)
+ * @fmt: printf format of the message
+ *
+ * Return: CTL_EUSAGE, for the handler to return.
+ */
+int ctl_usage_error(const struct ctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * ctl_parse_options() - parse the options in @argv
+ * @ctl: state; receives option values and, unless @global, the
+ *	positional arguments in @ctl->args (room for @argc entries)
+ * @argc: number of words
+ * @argv: words; argv[0] is the program or the command word
+ * @mask: OPT_* allowed here; any other known option is a usage error
+ * @global: stop at the first non-option (options before the command)
+ *
+ * Arguments after "--" are left at argv[optind...].
+ * Return: the OPT_* bits seen, or CTL_EUSAGE after printing the error.
+ */
+int ctl_parse_options(struct ctl *ctl, int argc, char **argv,
+		      unsigned int mask, bool global);
+
+/** ctl_print_options() - print the help lines of the options in @mask */
+void ctl_print_options(unsigned int mask);
+
+/**
+ * ctl_warn() - print "cowsnapctl: warning: <message>" on stderr
+ * @fmt: printf format of the message
+ */
+void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* COWSNAPCTL_H */

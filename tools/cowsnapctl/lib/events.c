@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libcowsnap: event records of the blkfilter target (see events.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/dm-blkfilter.h>
+
+#include "dm.h"
+#include "events.h"
+#include "util.h"
+
+static const char *const class_names[] = BLKFILTER_ERROR_CLASS_NAMES;
+static const char *const op_names[] = BLKFILTER_OP_NAMES;
+
+_Static_assert(sizeof(class_names) / sizeof(class_names[0]) ==
+	       BLKFILTER_ERR_NR, "class names do not match the enum");
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == BLKFILTER_OP_NR,
+	       "op names do not match the enum");
+
+const char *cs_event_class_name(int cls)
+{
+	return cls >= 0 && cls < BLKFILTER_ERR_NR ? class_names[cls] : NULL;
+}
+
+const char *cs_event_op_name(int op)
+{
+	return op >= 0 && op < BLKFILTER_OP_NR ? op_names[op] : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Parsing
+ * ---------------------------------------------------------------------- */
+
+/* Split @line at single spaces into at most @max fields; Return: count,
+ * or @max + 1 if there are more. */
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *s;
+
+	while ((s = strsep(&line, " "))) {
+		if (n == max)
+			return max + 1;
+		f[n++] = s;
+	}
+	return n;
+}
+
+/* A name of [a-z0-9_], mapped to its index in @names or -1. */
+static int parse_name(const char *s, const char *const *names, int nr,
+		      char *out, int *idx)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len >= CS_EVENT_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return -EINVAL;
+	memcpy(out, s, len + 1);
+	*idx = -1;
+	for (i = 0; i < (size_t)nr; i++)
+		if (!strcmp(s, names[i]))
+			*idx = (int)i;
+	return 0;
+}
+
+/* "<sec>.<nsec>", nsec 1 to 9 digits, below 10^9. */
+static int parse_time(char *s, int64_t *sec, uint32_t *nsec)
+{
+	char *dot = strchr(s, '.');
+	uint64_t a, b;
+
+	if (!dot || dot - s > 19 || strlen(dot + 1) > 9)
+		return -EINVAL;
+	*dot = '\0';
+	if (cs_parse_u64(s, &a) || cs_parse_u64(dot + 1, &b) ||
+	    a > INT64_MAX || b >= 1000000000)
+		return -EINVAL;
+	*sec = (int64_t)a;
+	*nsec = (uint32_t)b;
+	return 0;
+}
+
+static int parse_record(char *line, struct cs_event *ev)
+{
+	char *f[6];
+
+	if (split(line, f, 6) != 6 ||
+	    cs_parse_u64(f[0], &ev->seq) ||
+	    parse_time(f[1], &ev->sec, &ev->nsec) ||
+	    parse_name(f[2], class_names, BLKFILTER_ERR_NR, ev->cls_name,
+		       &ev->cls) ||
+	    parse_name(f[3], op_names, BLKFILTER_OP_NR, ev->op_name,
+		       &ev->op) ||
+	    cs_parse_u64(f[4], &ev->sector) ||
+	    cs_parse_u64(f[5], &ev->sectors))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_header(char *line, struct cs_events_page *page)
+{
+	uint64_t count;
+	char *f[4];
+
+	if (split(line, f, 4) != 4 ||
+	    cs_parse_u64(f[0], &page->last_seq) ||
+	    cs_parse_u64(f[1], &page->first_seq) ||
+	    cs_parse_u64(f[2], &page->dropped) ||
+	    cs_parse_u64(f[3], &count) ||
+	    count > BLKFILTER_EVENTS_MAX ||
+	    page->first_seq == 0 || page->first_seq - 1 > page->last_seq)
+		return -EINVAL;
+	page->count = (unsigned int)count;
+	return 0;
+}
+
+static int parse_records(char **rest, uint64_t after_seq,
+			 struct cs_events_page *page)
+{
+	uint64_t prev = after_seq;
+	struct cs_event *ev;
+	unsigned int i;
+	char *line;
+
+	for (i = 0; i < page->count; i++) {
+		ev = &page->events[i];
+		line = strsep(rest, "\n");
+		if (!line || parse_record(line, ev) ||
+		    ev->seq <= prev || ev->seq < page->first_seq ||
+		    ev->seq > page->last_seq)
+			return -EINVAL;
+		prev = ev->seq;
+	}
+	/* Nothing may follow but one final newline. */
+	if (*rest && **rest)
+		return -EINVAL;
+	return 0;
+}
+
+int cs_events_parse(const char *answer, uint64_t after_seq,
+		    struct cs_events_page *page)
+{
+	char *copy, *rest, *line;
+	int r = -EINVAL;
+
+	memset(page, 0, sizeof(*page));
+	copy = strdup(answer);
+	if (!copy)
+		return -ENOMEM;
+	rest = copy;
+	line = strsep(&rest, "\n");
+	if (parse_header(line, page))
+		goto out;
+	if (page->count) {
+		r = -ENOMEM;
+		page->events = calloc(page->count, sizeof(*page->events));
+		if (!page->events)
+			goto out;
+	}
+	r = parse_records(&rest, after_seq, page);
+out:
+	free(copy);
+	if (r)
+		cs_events_page_free(page);
+	return r;
+}
+
+void cs_events_page_free(struct cs_events_page *page)
+{
+	free(page->events);
+	memset(page, 0, sizeof(*page));
+}
+
+uint64_t cs_events_missed(const struct cs_events_page *page,
+			  uint64_t after_seq)
+{
+	return page->first_seq > after_seq + 1 ?
+	       page->first_seq - after_seq - 1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading
+ * ---------------------------------------------------------------------- */
+
+int cs_events_message(uint64_t after_seq, unsigned int max, char *buf,
+		      size_t size)
+{
+	int n;
+
+	if (max)
+		n = snprintf(buf, size, "%s %" PRIu64 " %u",
+			     BLKFILTER_MSG_EVENTS, after_seq, max);
+	else
+		n = snprintf(buf, size, "%s %" PRIu64, BLKFILTER_MSG_EVENTS,
+			     after_seq);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int cs_events_read(const char *dev, uint64_t after_seq, unsigned int max,
+		   struct cs_events_page *page)
+{
+	char msg[64], *answer = NULL;
+	int r;
+
+	r = cs_events_message(after_seq, max, msg, sizeof(msg));
+	if (r)
+		return cs_error_set(r, dev, "%s", strerror(-r));
+	r = cs_dm_message(dev, msg, &answer);
+	if (r)
+		return cs_error_set(r, dev, "message \"%s\" failed: %s%s", msg,
+				    strerror(-r),
+				    r == -EINVAL ? " (no blkfilter target?)" : "");
+	r = cs_events_parse(answer, after_seq, page);
+	if (r == -EINVAL)
+		cs_error_set(r, dev, "malformed answer to \"%s\": \"%.60s\"",
+			     msg, answer);
+	else if (r)
+		cs_error_set(r, dev, "%s", strerror(-r));
+	free(answer);
+	return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Formatting
+ * ---------------------------------------------------------------------- */
+
+int cs_event_format_time(int64_t sec, uint32_t nsec, char *buf)
+{
+	char date[32];
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if ((int64_t)t != sec || !gmtime_r(&t, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, CS_EVENT_TIME_LEN, "%" PRId64 ".%09" PRIu32,
+			 sec, nsec);
+		return -EOVERFLOW;
+	}
+	snprintf(buf, CS_EVENT_TIME_LEN, "%s.%03" PRIu32 "Z", date,
+		 nsec / 1000000);
+	return 0;
+}
+
+char *cs_event_format(const struct cs_event *ev, char *buf)
+{
+	char time[CS_EVENT_TIME_LEN];
+
+	cs_event_format_time(ev->sec, ev->nsec, time);
+	snprintf(buf, CS_EVENT_LINE_LEN,
+		 "%" PRIu64 " %s %s %s %" PRIu64 " %" PRIu64,
+		 ev->seq, time, ev->cls_name, ev->op_name, ev->sector,
+		 ev->sectors);
+	return buf;
+}
+
+void cs_event_json(struct cs_json *j, const struct cs_event *ev)
+{
+	char time[CS_EVENT_TIME_LEN];
+
+	cs_event_format_time(ev->sec, ev->nsec, time);
+	cs_json_begin_object(j, NULL);
+	cs_json_string(j, "type", "event");
+	cs_json_u64(j, "seq", ev->seq);
+	cs_json_string(j, "time", time);
+	cs_json_i64(j, "sec", ev->sec);
+	cs_json_u64(j, "nsec", ev->nsec);
+	cs_json_string(j, "class", ev->cls_name);
+	cs_json_string(j, "op", ev->op_name);
+	cs_json_u64(j, "sector", ev->sector);
+	cs_json_u64(j, "sectors", ev->sectors);
+	cs_json_end_object(j);
+}

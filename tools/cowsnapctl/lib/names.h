@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libcowsnap: names and dm uuids of volumes and their layers.
+ *
+ * A volume VOL is the dm device /dev/mapper/VOL with dm uuid
+ * "COWSNAP-<vuuid>" (vuuid: 32 lowercase hex digits).  Each hidden layer
+ * below it is the dm device "VOL-<layer>" with dm uuid
+ * "COWSNAP-<vuuid>-<layer>".  Pure string functions: no device is touched.
+ */
+#ifndef COWSNAP_NAMES_H
+#define COWSNAP_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** CS_UUID_PREFIX - dm uuid prefix of every device cowsnap manages */
+#define CS_UUID_PREFIX		"COWSNAP-"
+/** CS_NAME_MAX - longest volume name, leaving room for "-<layer>" */
+#define CS_NAME_MAX		96
+/** CS_LAYER_MAX - longest layer name */
+#define CS_LAYER_MAX		16
+/** CS_LAYER_REAL - the hidden layer holding the volume's original table */
+#define CS_LAYER_REAL		"real"
+
+/**
+ * enum cs_uuid_kind - what a dm uuid says about its device
+ * @CS_UUID_NONE: no uuid: an unmanaged device, may be adopted
+ * @CS_UUID_FOREIGN: owned by another manager ("LVM-...", "CRYPT-...")
+ * @CS_UUID_VOLUME: the top device of a cowsnap volume
+ * @CS_UUID_LAYER: a hidden layer of a cowsnap volume
+ * @CS_UUID_INVALID: starts with "COWSNAP-" but is malformed
+ */
+enum cs_uuid_kind {
+	CS_UUID_NONE,
+	CS_UUID_FOREIGN,
+	CS_UUID_VOLUME,
+	CS_UUID_LAYER,
+	CS_UUID_INVALID,
+};
+
+/**
+ * cs_volume_name_check() - is @name usable as a volume name?
+ * @name: proposed name
+ *
+ * 1 to CS_NAME_MAX characters from [A-Za-z0-9+_.-], the first one a letter
+ * or digit (so that no name looks like an option or like "." and "..").
+ *
+ * Return: 0, or -EINVAL with an error record saying why.
+ */
+int cs_volume_name_check(const char *name);
+
+/**
+ * cs_layer_name_valid() - Return: true if @layer is 1 to CS_LAYER_MAX - 1
+ * characters from [a-z0-9]
+ * @layer: layer name, e.g. "real"
+ */
+bool cs_layer_name_valid(const char *layer);
+
+/**
+ * cs_uuid_parse() - classify a dm uuid
+ * @uuid: dm uuid, "" or NULL for none
+ * @vuuid: if not NULL, receives the volume uuid (CS_VUUID_LEN + 1 bytes)
+ *	for CS_UUID_VOLUME and CS_UUID_LAYER
+ * @layer: if not NULL, receives the layer name (CS_LAYER_MAX bytes) for
+ *	CS_UUID_LAYER, "" otherwise
+ *
+ * Return: the kind of device.
+ */
+enum cs_uuid_kind cs_uuid_parse(const char *uuid, char *vuuid, char *layer);
+
+/**
+ * cs_uuid_format() - dm uuid of a volume (@layer NULL or "") or of a layer
+ * @vuuid: volume uuid
+ * @layer: layer name or NULL
+ * @buf: output
+ * @size: size of @buf
+ *
+ * Return: 0, -EINVAL if @vuuid or @layer is malformed, -ENAMETOOLONG.
+ */
+int cs_uuid_format(const char *vuuid, const char *layer, char *buf,
+		   size_t size);
+
+/**
+ * cs_layer_dm_name() - dm name of layer @layer of volume @vol: "VOL-layer"
+ * @vol: volume name
+ * @layer: layer name
+ * @buf: output
+ * @size: size of @buf
+ *
+ * Return: 0, -EINVAL if @layer is malformed, -ENAMETOOLONG.
+ */
+int cs_layer_dm_name(const char *vol, const char *layer, char *buf,
+		     size_t size);
+
+#endif /* COWSNAP_NAMES_H */

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libcowsnap: error records, verbose log, number parsing, volume uuids,
+ * formatting helpers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------------------
+ * Error record and verbose log
+ * ---------------------------------------------------------------------- */
+
+static __thread struct cs_error last_error;
+static int verbose_level;
+
+int cs_error_set(int err, const char *dev, const char *fmt, ...)
+{
+	va_list ap;
+
+	last_error.err = err;
+	snprintf(last_error.dev, sizeof(last_error.dev), "%s", dev ? dev : "");
+	va_start(ap, fmt);
+	vsnprintf(last_error.why, sizeof(last_error.why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void cs_error_append(const char *fmt, ...)
+{
+	size_t len = strlen(last_error.why);
+	va_list ap;
+
+	if (len + 2 >= sizeof(last_error.why))
+		return;
+	if (len) {
+		memcpy(last_error.why + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(last_error.why + len, sizeof(last_error.why) - len, fmt, ap);
+	va_end(ap);
+}
+
+const struct cs_error *cs_last_error(void)
+{
+	return &last_error;
+}
+
+void cs_error_clear(void)
+{
+	memset(&last_error, 0, sizeof(last_error));
+}
+
+void cs_set_verbose(int level)
+{
+	verbose_level = level;
+}
+
+int cs_verbose(void)
+{
+	return verbose_level;
+}
+
+void cs_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbose_level < level)
+		return;
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------------
+ * Parsing
+ * ---------------------------------------------------------------------- */
+
+int cs_parse_u64(const char *s, uint64_t *val)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d = (unsigned char)*s - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*val = v;
+	return 0;
+}
+
+int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
+		  unsigned int *val)
+{
+	uint64_t v;
+	int r;
+
+	r = cs_parse_u64(s, &v);
+	if (r)
+		return r;
+	if (v < min || v > max)
+		return -ERANGE;
+	*val = (unsigned int)v;
+	return 0;
+}
+
+bool cs_is_power_of_2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* ------------------------------------------------------------------------
+ * Volume uuids
+ * ---------------------------------------------------------------------- */
+
+void cs_vuuid_from_bytes(const uint8_t *bytes, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < CS_VUUID_LEN / 2; i++) {
+		buf[2 * i] = hex[bytes[i] >> 4];
+		buf[2 * i + 1] = hex[bytes[i] & 0xf];
+	}
+	buf[CS_VUUID_LEN] = '\0';
+}
+
+static int read_urandom(uint8_t *bytes, size_t len)
+{
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, bytes, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+int cs_vuuid_generate(char *buf)
+{
+	uint8_t bytes[CS_VUUID_LEN / 2];
+	ssize_t n;
+	int r;
+
+	do
+		n = getrandom(bytes, sizeof(bytes), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(bytes)) {
+		r = read_urandom(bytes, sizeof(bytes));
+		if (r)
+			return cs_error_set(r, NULL,
+					    "cannot read random bytes: %s",
+					    strerror(-r));
+	}
+	cs_vuuid_from_bytes(bytes, buf);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Formatting
+ * ---------------------------------------------------------------------- */
+
+char *cs_format_size(uint64_t sectors, char *buf)
+{
+	static const char units[] = "kmgtpe";
+	long double v;
+	unsigned int i = 0;
+
+	if (sectors < 2) {
+		snprintf(buf, CS_SIZE_LEN, "%ub", (unsigned int)sectors * 512);
+		return buf;
+	}
+	v = (long double)sectors / 2;	/* KiB */
+	while (v >= 1024 && units[i + 1]) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, CS_SIZE_LEN, "%.2Lf%c", v, units[i]);
+	return buf;
+}
+
+char *cs_format_devno(uint32_t major, uint32_t minor, char *buf)
+{
+	snprintf(buf, CS_DEVNO_LEN, "%" PRIu32 ":%" PRIu32, major, minor);
+	return buf;
+}

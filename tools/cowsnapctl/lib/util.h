@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libcowsnap: error records, verbose log, number parsing, random volume
+ * uuids, size and device number formatting.
+ *
+ * Every function of the library returns 0 (or a count) on success and a
+ * negative errno on failure.  Where errno alone would not say what went
+ * wrong, the failing function also records an error (cs_error_set()): the
+ * device it concerns and a one-line reason.  The caller prints it once.
+ */
+#ifndef COWSNAP_UTIL_H
+#define COWSNAP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** CS_VERSION - version of the library and of cowsnapctl */
+#define CS_VERSION		"0.1.0"
+/** CS_VUUID_LEN - length of a volume uuid: lowercase hex digits */
+#define CS_VUUID_LEN		32
+/** CS_DEVNO_LEN - buffer size for "major:minor" */
+#define CS_DEVNO_LEN		24
+/** CS_SIZE_LEN - buffer size for cs_format_size() */
+#define CS_SIZE_LEN		16
+
+/**
+ * struct cs_error - the last error recorded by the library
+ * @err: negative errno that the failing function returned
+ * @dev: the device or volume it concerns ("" if none)
+ * @why: one line saying what went wrong, without the device
+ */
+struct cs_error {
+	int err;
+	char dev[160];
+	char why[384];
+};
+
+/**
+ * cs_error_set() - record why an operation failed
+ * @err: negative errno, returned unchanged
+ * @dev: device or volume concerned, may be NULL
+ * @fmt: printf format of the reason
+ *
+ * Return: @err, so that callers can write "return cs_error_set(...);".
+ */
+int cs_error_set(int err, const char *dev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * cs_error_append() - add a note (e.g. a failed undo) to the last record
+ * @fmt: printf format of the note, appended after "; "
+ */
+void cs_error_append(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/**
+ * cs_last_error() - the last recorded error
+ *
+ * Return: the record; its @err is 0 when nothing was recorded since the last
+ * cs_error_clear().
+ */
+const struct cs_error *cs_last_error(void);
+
+/** cs_error_clear() - forget the last recorded error */
+void cs_error_clear(void);
+
+/**
+ * cs_set_verbose() - set how much the library tells on stderr
+ * @level: 0 nothing (errors are only recorded), 1 each step of an
+ *	operation and libdevmapper's errors, 2 also libdevmapper's debug log
+ */
+void cs_set_verbose(int level);
+
+/** cs_verbose() - Return: the level set by cs_set_verbose() */
+int cs_verbose(void);
+
+/**
+ * cs_log() - print one line on stderr if the verbose level is >= @level
+ * @level: 1 or 2
+ * @fmt: printf format, without trailing newline
+ */
+void cs_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * cs_parse_u64() - parse a decimal unsigned 64-bit number, nothing else
+ * @s: the text; no sign, no blanks, no suffix
+ * @val: result
+ *
+ * Return: 0, -EINVAL if @s is not a number, -ERANGE if it does not fit.
+ */
+int cs_parse_u64(const char *s, uint64_t *val);
+
+/**
+ * cs_parse_uint() - parse a decimal number within [@min, @max]
+ * @s: the text
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ * @val: result
+ *
+ * Return: 0, -EINVAL if @s is not a number, -ERANGE if out of range.
+ */
+int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
+		  unsigned int *val);
+
+/**
+ * cs_is_power_of_2() - Return: true if @v is a power of two (not 0)
+ * @v: the value
+ */
+bool cs_is_power_of_2(uint64_t v);
+
+/**
+ * cs_vuuid_generate() - make a new random volume uuid
+ * @buf: CS_VUUID_LEN + 1 bytes; receives 32 lowercase hex digits
+ *
+ * Return: 0 or -errno if no randomness could be read.
+ */
+int cs_vuuid_generate(char *buf);
+
+/**
+ * cs_vuuid_from_bytes() - hex-encode 16 random bytes as a volume uuid
+ * @bytes: 16 bytes
+ * @buf: CS_VUUID_LEN + 1 bytes
+ */
+void cs_vuuid_from_bytes(const uint8_t *bytes, char *buf);
+
+/**
+ * cs_format_size() - human size of @sectors like lvs: "1.00g", "512.00m"
+ * @sectors: size in 512-byte sectors
+ * @buf: CS_SIZE_LEN bytes
+ *
+ * Return: @buf.
+ */
+char *cs_format_size(uint64_t sectors, char *buf);
+
+/**
+ * cs_format_devno() - "major:minor"
+ * @major: major number
+ * @minor: minor number
+ * @buf: CS_DEVNO_LEN bytes
+ *
+ * Return: @buf.
+ */
+char *cs_format_devno(uint32_t major, uint32_t minor, char *buf);
+
+#endif /* COWSNAP_UTIL_H */

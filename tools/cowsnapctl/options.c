@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowsnapctl: the options of every command, their parser and their help.
+ *
+ * One table describes every option; a command lists the ones it takes in
+ * struct command.options.  The parser recognises them all everywhere, so
+ * that an option given to the wrong command gets a precise message.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include <linux/dm-blkfilter.h>
+
+#include "cowsnapctl.h"
+
+static const struct opt_desc {
+	unsigned int bit;
+	const char *name;
+	int short_name;
+	const char *arg;
+	const char *help;
+} opt_descs[] = {
+	{ OPT_HELP, "help", 'h', NULL, "show this help and exit" },
+	{ OPT_VERSION, "version", 'V', NULL, "show the version and exit" },
+	{ OPT_VERBOSE, "verbose", 'v', NULL,
+	  "tell each step on stderr (twice: libdevmapper's log too)" },
+	{ OPT_JSON, "json", 'j', NULL, "print JSON (keys in cowsnapctl(8))" },
+	{ OPT_RING_SIZE, "ring-size", 0, "N",
+	  "event records kept: a power of two, 16..65536 (default 1024)" },
+	{ OPT_UEVENT_MS, "uevent-ms", 0, "MS",
+	  "at most one uevent per MS milliseconds, 0..60000 (default 100)" },
+	{ OPT_SINCE, "since", 0, "SEQ",
+	  "print records after sequence number SEQ" },
+	{ OPT_FOLLOW, "follow", 'f', NULL,
+	  "then wait for new records until interrupted" },
+	{ OPT_COUNT, "count", 0, "N", "exit after printing N records" },
+	{ OPT_TIMEOUT, "timeout", 0, "SECS",
+	  "with --follow: exit after SECS seconds" },
+	{ OPT_NO_UEVENT, "no-uevent", 0, NULL,
+	  "with --follow: wait with DM_DEV_WAIT instead of uevents" },
+};
+#define NR_OPTS	(sizeof(opt_descs) / sizeof(opt_descs[0]))
+
+/* ------------------------------------------------------------------------
+ * Help
+ * ---------------------------------------------------------------------- */
+
+void ctl_print_options(unsigned int mask)
+{
+	char left[40];
+	size_t i;
+
+	printf("\nOptions:\n");
+	for (i = 0; i < NR_OPTS; i++) {
+		const struct opt_desc *o = &opt_descs[i];
+
+		if (!(mask & o->bit))
+			continue;
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+			 o->short_name ? '-' : ' ',
+			 o->short_name ? o->short_name : ' ',
+			 o->short_name ? ',' : ' ', o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-22s %s\n", left, o->help);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Option parsing
+ * ---------------------------------------------------------------------- */
+
+static int parse_value(struct ctl *ctl, const struct opt_desc *o,
+		       const char *arg)
+{
+	unsigned int v;
+	int r = 0;
+
+	switch (o->bit) {
+	case OPT_RING_SIZE:
+		r = cs_parse_uint(arg, BLKFILTER_RING_MIN, BLKFILTER_RING_MAX, &v);
+		if (!r && !cs_is_power_of_2(v))
+			r = -EINVAL;
+		ctl->filter.ring_size = v;
+		break;
+	case OPT_UEVENT_MS:
+		r = cs_parse_uint(arg, 0, BLKFILTER_UEVENT_MS_MAX, &v);
+		ctl->filter.uevent_ms = (int)v;
+		break;
+	case OPT_SINCE:
+		r = cs_parse_u64(arg, &ctl->since);
+		break;
+	case OPT_COUNT:
+		r = cs_parse_u64(arg, &ctl->count);
+		if (!r && !ctl->count)
+			r = -ERANGE;
+		break;
+	case OPT_TIMEOUT:
+		r = cs_parse_uint(arg, 1, 31 * 24 * 3600, &ctl->timeout);
+		break;
+	}
+	if (r)
+		return ctl_usage_error(ctl, "invalid value '%s' for --%s: %s",
+				       arg, o->name, o->help);
+	return 0;
+}
+
+static void set_flag(struct ctl *ctl, unsigned int bit)
+{
+	if (bit == OPT_VERBOSE)
+		ctl->verbose++;
+	else if (bit == OPT_JSON)
+		ctl->json = true;
+	else if (bit == OPT_FOLLOW)
+		ctl->follow = true;
+	else if (bit == OPT_NO_UEVENT)
+		ctl->no_uevent = true;
+}
+
+int ctl_parse_options(struct ctl *ctl, int argc, char **argv,
+			 unsigned int mask, bool global)
+{
+	struct option longopts[NR_OPTS + 1] = { { 0 } };
+	char shortopts[2 * NR_OPTS + 3], *s = shortopts;
+	const struct opt_desc *o;
+	unsigned int seen = 0;
+	int c, i, r;
+
+	*s++ = global ? '+' : '-';
+	*s++ = ':';
+	for (i = 0; i < (int)NR_OPTS; i++) {
+		o = &opt_descs[i];
+		longopts[i] = (struct option){ o->name,
+			o->arg ? required_argument : no_argument, NULL,
+			o->short_name ? o->short_name : 256 + i };
+		if (o->short_name) {
+			*s++ = (char)o->short_name;
+			if (o->arg)
+				*s++ = ':';
+		}
+	}
+	*s = '\0';
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 1) {		/* a positional argument, in order */
+			ctl->args[ctl->nr_args++] = optarg;
+			continue;
+		}
+		if (c == '?' || c == ':') {
+			char bad[3] = { '-', (char)optopt, '\0' };
+
+			return ctl_usage_error(ctl, c == ':' ?
+					       "option '%s' needs a value" :
+					       "unknown option '%s'",
+					       optopt > 0 && optopt < 256 ?
+					       bad : argv[optind - 1]);
+		}
+		for (i = 0; i < (int)NR_OPTS; i++)
+			if (c == opt_descs[i].short_name || c == 256 + i)
+				break;
+		o = &opt_descs[i];
+		if (!(mask & o->bit))
+			return ctl_usage_error(ctl, "option '--%s' %s", o->name,
+					       global ? "goes after the command" :
+					       "does not apply here");
+		seen |= o->bit;
+		set_flag(ctl, o->bit);
+		if (o->arg) {
+			r = parse_value(ctl, o, optarg);
+			if (r)
+				return r;
+		}
+	}
+	return (int)seen;
+}
