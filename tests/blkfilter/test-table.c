@@ -109,7 +109,7 @@ static const struct {
 } bad_messages[] = {
 	{ "events", "usage: events <after_seq>" },
 	{ "events x", "usage: events <after_seq>" },
-	{ "events -1", "usage: events <after_seq>" },
+	{ "events 0x10", "usage: events <after_seq>" },
 	{ "events 18446744073709551616", "usage: events <after_seq>" },
 	{ "events 0 0", "usage: events <after_seq>" },
 	{ "events 0 257", "usage: events <after_seq>" },

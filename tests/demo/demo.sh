@@ -26,7 +26,7 @@ echo "$LOOP"
 
 step "Make it a cowsnap volume, /dev/mapper/demo, with ext4 and some files"
 run cowsnapctl create demo "$LOOP"
-run mkfs.ext4 -q -F /dev/mapper/demo
+run mkfs.ext4 -q -F -b 4096 /dev/mapper/demo
 mkdir -p "$MNT"
 run mount /dev/mapper/demo "$MNT"
 mkdir "$MNT/data"
@@ -48,10 +48,9 @@ sleep 1
 
 step "A sector beneath the filter goes bad: demo-real gets an error range"
 # The first block of file3 on the disk, in 512-byte sectors.
-blk=$(filefrag -v -b4096 "$MNT/data/file3" |
+bad=$(filefrag -v -b512 "$MNT/data/file3" |
       awk '$1 == "0:" { sub(/\.\..*/, "", $4); print $4; exit }')
-[ -n "$blk" ] || die "cannot find file3 on the disk"
-bad=$((blk * 8))
+[ -n "$bad" ] || die "cannot find file3 on the disk"
 size=$(blockdev --getsz /dev/mapper/demo-real)
 echo "file3 starts at sector $bad; sectors $bad..$((bad + 7)) now fail"
 dmsetup table demo-real > /tmp/demo-real.table

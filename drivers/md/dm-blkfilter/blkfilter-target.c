@@ -125,6 +125,27 @@ static enum blkfilter_op blkfilter_op_of(struct bio *bio)
 	}
 }
 
+/*
+ * Not every error status is a failure of the device: AGAIN is a REQ_NOWAIT
+ * bio to retry, DM_REQUEUE is dm's own business, and NOTSUPP on a discard
+ * secure erase or write-zeroes makes the block layer fall back (and dm stop sending
+ * them) with no data lost.
+ */
+static bool blkfilter_is_failure(struct bio *bio, blk_status_t status)
+{
+	switch (status) {
+	case BLK_STS_AGAIN:
+	case BLK_STS_DM_REQUEUE:
+		return false;
+	case BLK_STS_NOTSUPP:
+		return bio_op(bio) != REQ_OP_DISCARD &&
+		       bio_op(bio) != REQ_OP_SECURE_ERASE &&
+		       bio_op(bio) != REQ_OP_WRITE_ZEROES;
+	default:
+		return true;
+	}
+}
+
 static void blkfilter_count(struct blkfilter_c *bc, struct bio *bio)
 {
 	struct blkfilter_stats __percpu *s = bc->stats;
@@ -195,9 +216,7 @@ static int blkfilter_end_io(struct dm_target *ti, struct bio *bio,
 	struct blkfilter_c *bc = ti->private;
 	struct blkfilter_bio *bb;
 
-	/* AGAIN is a REQ_NOWAIT bio to retry, REQUEUE dm's own business. */
-	if (likely(!*error) || *error == BLK_STS_AGAIN ||
-	    *error == BLK_STS_DM_REQUEUE)
+	if (likely(!*error) || !blkfilter_is_failure(bio, *error))
 		return DM_ENDIO_DONE;
 
 	bb = dm_per_bio_data(bio, sizeof(*bb));
