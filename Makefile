@@ -49,10 +49,15 @@ modules:
 -include tools/cowsnapctl/cowsnapctl.mk
 include tests/tests.mk
 
-check: userspace
+# Both install what they need first (tests/vm/run --install-only).
+check:
+	@tests/vm/run --install-only --kernel all
+	@$(MAKE) -s userspace
 	@tests/check.sh
 
-demo: userspace
+demo:
+	@tests/vm/run --install-only --kernel 6.12
+	@$(MAKE) -s userspace
 	@tests/vm/run --kernel 6.12 --script tests/demo/demo.sh
 
 install: modules userspace

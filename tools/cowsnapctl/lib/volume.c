@@ -36,7 +36,16 @@ static int probe_device(const char *path, struct cs_devno *dev,
 		return cs_error_set(-ENOTBLK, path, "not a block device");
 	dev->major = major(st.st_rdev);
 	dev->minor = minor(st.st_rdev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_EXCL fails while anything holds the device: a mounted
+	 * filesystem, another dm table (a second volume over the same disk
+	 * would corrupt it), md, swap.
+	 */
+	fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY)
+		return cs_error_set(-EBUSY, path,
+				    "in use (mounted, or held by another "
+				    "device such as a dm table)");
 	if (fd < 0)
 		return cs_error_set(-errno, path, "cannot open: %s",
 				    strerror(errno));
@@ -83,10 +92,6 @@ int cs_volume_create(const char *name, const char *device, char *vuuid)
 	int r;
 
 	r = cs_volume_name_check(name);
-	if (!r)
-		r = probe_device(device, &dev, &sectors);
-	if (!r)
-		r = check_not_ours(device, dev);
 	if (r)
 		return r;
 	r = cs_dm_info(name, &info);
@@ -95,6 +100,11 @@ int cs_volume_create(const char *name, const char *device, char *vuuid)
 				    strerror(-r));
 	if (info.exists)
 		return cs_error_set(-EEXIST, name, "already exists");
+	r = probe_device(device, &dev, &sectors);
+	if (!r)
+		r = check_not_ours(device, dev);
+	if (r)
+		return r;
 	r = cs_vuuid_generate(v);
 	if (r)
 		return r;
