@@ -512,9 +512,11 @@ static void fail_read(const char *name, unsigned int sector)
 
 /*
  * "cowsnapctl events --follow", started before the error: it waits, prints
- * the new record and exits (--count 1).  Returns its output.
+ * the new record and exits (--count 1).  @how is "--json" (uevents) or
+ * "--no-uevent" (the DM_DEV_WAIT fallback).  Returns its output.
  */
-static char *follow_one(unsigned int sector)
+static char *follow_one(unsigned int sector, const char *since,
+			const char *how)
 {
 	int status, fd;
 	pid_t pid;
@@ -527,8 +529,8 @@ static char *follow_one(unsigned int sector)
 		if (fd < 0 || dup2(fd, 1) < 0)
 			_exit(126);
 		execlp("cowsnapctl", "cowsnapctl", "events", vol, "--since",
-		       "3", "--follow", "--count", "1", "--timeout", "60",
-		       (char *)NULL);
+		       since, "--follow", "--count", "1", "--timeout", "60",
+		       how, (char *)NULL);
 		_exit(127);
 	}
 	sleep(1);
@@ -583,7 +585,14 @@ static void test_events(void)
 	run_ok("events %s --since 2", "events-since.out");
 
 	/* --follow: started first, it waits and prints the next one. */
-	out = follow_one(2050);
+	out = follow_one(2050, "3", "--json");
+	j = parse_json(out);
+	CU_ASSERT_FATAL(j != NULL);
+	CU_ASSERT_EQUAL(jint(j, "seq"), 4);
+	CU_ASSERT_EQUAL(jint(j, "sector"), 2050);
+	json_object_put(j);
+	free(out);
+	out = follow_one(2060, "4", "--no-uevent");
 	check_golden("events-follow.out", out);
 	free(out);
 
