@@ -234,6 +234,56 @@ static void test_flakey_writes(void)
 	free((void *)flakey);
 }
 
+/*
+ * A thin pool that runs out of data space with error_if_no_space fails
+ * writes with BLK_STS_NOSPC: the record's class is no_space.
+ */
+static void test_no_space_class(void)
+{
+	char *meta = tl_loop_create(4 << 20), *data = tl_loop_create(4 << 20);
+	char pool[128], thin[128], table[512];
+	unsigned int i, failed_at = 0;
+	const char *f;
+	struct answer a;
+	int r;
+
+	CU_ASSERT_FATAL(meta && data);
+	snprintf(pool, sizeof(pool), "%s", tl_dm_name("pool"));
+	snprintf(thin, sizeof(thin), "%s", tl_dm_name("thin"));
+	CU_ASSERT_FATAL(tl_run(NULL, "dd if=/dev/zero of=%s bs=4096 count=1",
+			       meta) == 0);
+	snprintf(table, sizeof(table), "0 8192 thin-pool %s %s 128 0 1 "
+		 "error_if_no_space", meta, data);
+	CU_ASSERT_FATAL(tl_dm_create(pool, table) == 0);
+	CU_ASSERT_FATAL(tl_dm_message(pool, "create_thin 0", NULL) == 0);
+	snprintf(table, sizeof(table), "0 %llu thin /dev/mapper/%s 0",
+		 DEV_SECTORS, pool);
+	CU_ASSERT_FATAL(tl_dm_create(thin, table) == 0);
+	f = make_filter("nospace", thin, "");
+	CU_ASSERT_FATAL(f != NULL);
+
+	/* 64 blocks of 64 KiB fit; the next write finds no space. */
+	for (i = 0; i < 80 && !failed_at; i++) {
+		r = direct_io(f, true, i * 128ULL, 128);
+		if (r) {
+			CU_ASSERT_EQUAL(r, -ENOSPC);
+			failed_at = i;
+		}
+	}
+	CU_ASSERT_EQUAL(failed_at, 64);
+	CU_ASSERT_FATAL(read_events(f, 0, 0, &a, NULL) == 0);
+	CU_ASSERT_EQUAL_FATAL(a.count, 1);
+	CU_ASSERT_STRING_EQUAL(a.rec[0].class, "no_space");
+	CU_ASSERT_STRING_EQUAL(a.rec[0].op, "write");
+	CU_ASSERT_EQUAL(a.rec[0].sector, failed_at * 128ULL);
+	CU_ASSERT_EQUAL(a.rec[0].sectors, 128);
+	remove_dev(f);
+	remove_dev(thin);
+	remove_dev(pool);
+	free(meta);
+	free(data);
+}
+
 /* 300 records read in pages; same question, same answer. */
 static void test_paging(void)
 {
@@ -432,6 +482,7 @@ static void test_uevent_rate_limit(void)
 static CU_TestInfo events_tests[] = {
 	{ "read_write_records", test_read_write_records },
 	{ "flakey_writes_discards", test_flakey_writes },
+	{ "no_space_class", test_no_space_class },
 	{ "paging", test_paging },
 	{ "ring_overflow", test_ring_overflow },
 	{ "table_event", test_table_event },
