@@ -10,7 +10,6 @@
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/jiffies.h>
-#include <linux/kobject.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -20,6 +19,7 @@
 #include <linux/dm-blkfilter.h>
 
 #include "compat.h"
+#include "cowsnap-uevent.h"
 #include "blkfilter-log.h"
 
 #define DM_MSG_PREFIX "blkfilter"
@@ -231,21 +231,6 @@ static int blkfilter_end_io(struct dm_target *ti, struct bio *bio,
  * Worker: tell userspace
  *--------------------------------------------------------------*/
 
-static void blkfilter_send_uevent(struct blkfilter_c *bc, u64 seq)
-{
-	struct gendisk *disk = dm_disk(dm_table_get_md(bc->ti->table));
-	char seq_var[sizeof(COWSNAP_UEVENT_SEQ) + 24];
-	char *envp[] = {
-		COWSNAP_UEVENT_TARGET "=" BLKFILTER_TARGET_NAME,
-		COWSNAP_UEVENT_EVENT "=" BLKFILTER_EVENT_IO_ERROR,
-		seq_var,
-		NULL
-	};
-
-	snprintf(seq_var, sizeof(seq_var), COWSNAP_UEVENT_SEQ "=%llu", seq);
-	kobject_uevent_env(&disk_to_dev(disk)->kobj, KOBJ_CHANGE, envp);
-}
-
 /*
  * dm_table_event() at once for every batch of new records; a uevent at
  * most once per uevent_interval, re-armed for the remainder when too early.
@@ -274,7 +259,7 @@ static void blkfilter_notify(struct work_struct *ws)
 	}
 	bc->uevent_seq = sum.last_seq;
 	bc->uevent_time = jiffies;
-	blkfilter_send_uevent(bc, sum.last_seq);
+	cowsnap_send_uevent(bc->ti, BLKFILTER_EVENT_IO_ERROR, sum.last_seq);
 }
 
 /*----------------------------------------------------------------
