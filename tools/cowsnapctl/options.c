@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <linux/dm-blkfilter.h>
+#include <linux/dm-cbt.h>
 
 #include "cowsnapctl.h"
 
@@ -29,9 +30,9 @@ static const struct opt_desc {
 	{ OPT_RING_SIZE, "ring-size", 0, "N",
 	  "event records kept: a power of two, 16..65536 (default 1024)" },
 	{ OPT_UEVENT_MS, "uevent-ms", 0, "MS",
-	  "at most one uevent per MS milliseconds, 0..60000 (default 100)" },
-	{ OPT_SINCE, "since", 0, "SEQ",
-	  "print records after sequence number SEQ" },
+	  "at most one uevent per MS milliseconds, 0..60000 (default 1000)" },
+	{ OPT_SINCE, "since", 0, "N",
+	  "after N: a sequence number; for cbt changes a checkpoint number" },
 	{ OPT_FOLLOW, "follow", 'f', NULL,
 	  "then wait for new records until interrupted" },
 	{ OPT_COUNT, "count", 0, "N", "exit after printing N records" },
@@ -39,6 +40,10 @@ static const struct opt_desc {
 	  "with --follow: exit after SECS seconds" },
 	{ OPT_NO_UEVENT, "no-uevent", 0, NULL,
 	  "with --follow: wait with DM_DEV_WAIT instead of uevents" },
+	{ OPT_BLOCK_SIZE, "block-size", 0, "BYTES",
+	  "tracking block size: a power of two, 4096..1073741824 (default: the target's)" },
+	{ OPT_OUTPUT, "output", 'o', "FILE",
+	  "write the raw map to FILE, one byte per block" },
 };
 #define NR_OPTS	(sizeof(opt_descs) / sizeof(opt_descs[0]))
 
@@ -97,6 +102,16 @@ static int parse_value(struct ctl *ctl, const struct opt_desc *o,
 		break;
 	case OPT_TIMEOUT:
 		r = cs_parse_uint(arg, 1, 31 * 24 * 3600, &ctl->timeout);
+		break;
+	case OPT_BLOCK_SIZE:
+		r = cs_parse_uint(arg, CBT_BLOCK_MIN, CBT_BLOCK_MAX,
+				  &ctl->block_size);
+		if (!r && !cs_is_power_of_2(ctl->block_size))
+			r = -EINVAL;
+		break;
+	case OPT_OUTPUT:
+		ctl->output = arg;
+		r = *arg ? 0 : -EINVAL;
 		break;
 	}
 	if (r)

@@ -42,10 +42,14 @@ struct blkfilter_stats {
 	u64 count[BLKFILTER_STAT_NR];
 };
 
-/* What end_io needs to know of the bio as it was mapped. */
+/*
+ * What end_io needs to know of the bio as it was mapped (by completion the
+ * block layer may have dropped REQ_FUA or REQ_PREFLUSH from it).
+ */
 struct blkfilter_bio {
 	sector_t sector;
 	unsigned int sectors;
+	enum blkfilter_op op;
 };
 
 struct blkfilter_c {
@@ -112,8 +116,6 @@ static enum blkfilter_op blkfilter_op_of(struct bio *bio)
 			return BLKFILTER_OP_FLUSH;
 		return (bio->bi_opf & REQ_FUA) ? BLKFILTER_OP_WRITE_FUA :
 						 BLKFILTER_OP_WRITE;
-	case REQ_OP_FLUSH:
-		return BLKFILTER_OP_FLUSH;
 	case REQ_OP_DISCARD:
 		return BLKFILTER_OP_DISCARD;
 	case REQ_OP_WRITE_ZEROES:
@@ -127,9 +129,10 @@ static enum blkfilter_op blkfilter_op_of(struct bio *bio)
 
 /*
  * Not every error status is a failure of the device: AGAIN is a REQ_NOWAIT
- * bio to retry, DM_REQUEUE is dm's own business, and NOTSUPP on a discard
- * secure erase or write-zeroes makes the block layer fall back (and dm stop sending
- * them) with no data lost.
+ * bio to retry and DM_REQUEUE dm's own business.  A discard, secure erase
+ * or write-zeroes the device beneath does not support (NOTSUPP, or TARGET
+ * with a zero limit, as dm core judges it) makes dm stop sending them and
+ * the block layer fall back; nothing was lost.
  */
 static bool blkfilter_is_failure(struct bio *bio, blk_status_t status)
 {
@@ -138,9 +141,18 @@ static bool blkfilter_is_failure(struct bio *bio, blk_status_t status)
 	case BLK_STS_DM_REQUEUE:
 		return false;
 	case BLK_STS_NOTSUPP:
-		return bio_op(bio) != REQ_OP_DISCARD &&
-		       bio_op(bio) != REQ_OP_SECURE_ERASE &&
-		       bio_op(bio) != REQ_OP_WRITE_ZEROES;
+	case BLK_STS_TARGET:
+		switch (bio_op(bio)) {
+		case REQ_OP_DISCARD:
+		case REQ_OP_SECURE_ERASE:
+			return status == BLK_STS_TARGET &&
+			       bdev_max_discard_sectors(bio->bi_bdev);
+		case REQ_OP_WRITE_ZEROES:
+			return status == BLK_STS_TARGET &&
+			       bdev_write_zeroes_sectors(bio->bi_bdev);
+		default:
+			return true;
+		}
 	default:
 		return true;
 	}
@@ -197,6 +209,7 @@ static int blkfilter_map(struct dm_target *ti, struct bio *bio)
 
 	bb->sector = bio->bi_iter.bi_sector;
 	bb->sectors = bio_sectors(bio);
+	bb->op = blkfilter_op_of(bio);
 	blkfilter_count(bc, bio);
 
 	bio_set_dev(bio, bc->dev->bdev);
@@ -220,8 +233,8 @@ static int blkfilter_end_io(struct dm_target *ti, struct bio *bio,
 		return DM_ENDIO_DONE;
 
 	bb = dm_per_bio_data(bio, sizeof(*bb));
-	blkfilter_log_add(bc->log, blkfilter_classify(*error),
-			  blkfilter_op_of(bio), bb->sector, bb->sectors);
+	blkfilter_log_add(bc->log, blkfilter_classify(*error), bb->op,
+			  bb->sector, bb->sectors);
 	mod_delayed_work(system_wq, &bc->notify_work, 0);
 
 	return DM_ENDIO_DONE;
@@ -240,7 +253,7 @@ static void blkfilter_notify(struct work_struct *ws)
 	struct blkfilter_c *bc = container_of(to_delayed_work(ws),
 					      struct blkfilter_c, notify_work);
 	struct blkfilter_log_summary sum;
-	unsigned long due;
+	unsigned long now = jiffies, due;
 
 	blkfilter_log_summary(bc->log, &sum);
 
@@ -253,12 +266,12 @@ static void blkfilter_notify(struct work_struct *ws)
 		return;
 
 	due = bc->uevent_time + bc->uevent_interval;
-	if (bc->uevent_seq && time_before(jiffies, due)) {
-		queue_delayed_work(system_wq, &bc->notify_work, due - jiffies);
+	if (bc->uevent_seq && time_before(now, due)) {
+		queue_delayed_work(system_wq, &bc->notify_work, due - now);
 		return;
 	}
 	bc->uevent_seq = sum.last_seq;
-	bc->uevent_time = jiffies;
+	bc->uevent_time = now;
 	cowsnap_send_uevent(bc->ti, BLKFILTER_EVENT_IO_ERROR, sum.last_seq);
 }
 
@@ -388,7 +401,7 @@ static int parse_features(struct dm_arg_set *as, struct blkfilter_c *bc,
  *
  * <dev>        the device beneath, at least as long as the target
  * ring_size    event records kept, a power of two from 16 to 65536 (1024)
- * uevent_ms    at most one uevent per <n> ms, 0 to 60000 (100; 0: no limit)
+ * uevent_ms    at most one uevent per <n> ms, 0 to 60000 (1000; 0: no limit)
  */
 static int blkfilter_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
@@ -462,6 +475,22 @@ static void blkfilter_dtr(struct dm_target *ti)
 	blkfilter_log_destroy(bc->log);
 	dm_put_device(ti, bc->dev);
 	kfree(bc);
+}
+
+/*----------------------------------------------------------------
+ * Suspend
+ *--------------------------------------------------------------*/
+
+/*
+ * No I/O is in flight once suspended: send what is pending now, while this
+ * table is still the live one, so no record of it goes unannounced when a
+ * reload swaps it out.
+ */
+static void blkfilter_postsuspend(struct dm_target *ti)
+{
+	struct blkfilter_c *bc = ti->private;
+
+	flush_delayed_work(&bc->notify_work);
 }
 
 /*----------------------------------------------------------------
@@ -565,7 +594,8 @@ static int blkfilter_message_events(struct blkfilter_c *bc, unsigned int argc,
 	max = clamp(fit, 1U, max);
 
 	/* Parsed everything above: result overlaps argv from here on. */
-	recs = kmalloc_array(max, sizeof(*recs), GFP_KERNEL);
+	/* The device may be suspended: no reclaim that waits on its I/O. */
+	recs = kmalloc_array(max, sizeof(*recs), GFP_NOIO);
 	if (!recs)
 		return -ENOMEM;
 
@@ -629,6 +659,7 @@ static struct target_type blkfilter_target = {
 	.dtr		 = blkfilter_dtr,
 	.map		 = blkfilter_map,
 	.end_io		 = blkfilter_end_io,
+	.postsuspend	 = blkfilter_postsuspend,
 	.status		 = blkfilter_status,
 	.message	 = blkfilter_message,
 	.iterate_devices = blkfilter_iterate_devices,

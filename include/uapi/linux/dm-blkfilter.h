@@ -45,7 +45,7 @@
 /** BLKFILTER_RING_MAX - largest accepted ring_size */
 #define BLKFILTER_RING_MAX		65536
 /** BLKFILTER_UEVENT_MS_DEFAULT - uevent rate limit when uevent_ms is not given */
-#define BLKFILTER_UEVENT_MS_DEFAULT	100
+#define BLKFILTER_UEVENT_MS_DEFAULT	1000
 /** BLKFILTER_UEVENT_MS_MAX - largest accepted uevent_ms */
 #define BLKFILTER_UEVENT_MS_MAX		60000
 
@@ -59,8 +59,8 @@
  * REQ_PREFLUSH counts as a write and as a flush, an empty flush as a flush,
  * a secure erase as a discard); errors counts bios that completed with an
  * error and is also the sequence number of the newest event record;
- * events_dropped counts records overwritten in the ring before they could
- * be read; ring_used/ring_size is how full the ring is.
+ * events_dropped counts records overwritten in the ring (whether or not
+ * anyone read them before); ring_used/ring_size is how full the ring is.
  */
 /** BLKFILTER_STATUS_FIELDS - number of space-separated INFO fields */
 #define BLKFILTER_STATUS_FIELDS		8
@@ -114,7 +114,7 @@
  * @BLKFILTER_ERR_TRANSPORT: recoverable transport error (BLK_STS_TRANSPORT)
  * @BLKFILTER_ERR_TARGET: critical target error (BLK_STS_TARGET)
  * @BLKFILTER_ERR_NEXUS: critical nexus error, e.g. reservation conflict
- *	(BLK_STS_NEXUS)
+ *	(BLK_STS_RESV_CONFLICT, called BLK_STS_NEXUS before v6.5)
  * @BLKFILTER_ERR_MEDIUM: critical medium error, a bad sector (BLK_STS_MEDIUM)
  * @BLKFILTER_ERR_PROTECTION: integrity protection error (BLK_STS_PROTECTION)
  * @BLKFILTER_ERR_KERNEL_RESOURCE: kernel out of resources (BLK_STS_RESOURCE)
