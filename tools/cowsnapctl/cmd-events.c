@@ -5,40 +5,16 @@
  * Reads pages of records with the "events <after_seq> [<max>]" message
  * until one is empty; with --follow it then waits (uevents, else
  * DM_DEV_WAIT) and reads again, until SIGINT, SIGTERM, --count or
- * --timeout ends it with exit status 0.
+ * --timeout ends it with exit status 0 (follow.c).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <linux/dm-blkfilter.h>
 
 #include "cowsnapctl.h"
-
-static volatile sig_atomic_t stop;
-
-/*
- * Set the flag, and make sure a wait that started just before it was set
- * is interrupted too: SIGALRM comes again every second until we exit.
- */
-static void on_signal(int sig)
-{
-	stop = sig;
-	alarm(1);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
 
 /**
  * struct reader - where a reader stands
@@ -150,32 +126,14 @@ static int drain(struct reader *rd)
 	return 0;
 }
 
-static int follow(struct reader *rd)
+static int drain_cb(void *rd)
 {
-	struct cs_watch *w;
-	int r;
+	return drain(rd);
+}
 
-	r = cs_watch_open(rd->dev, rd->ctl->no_uevent ? CS_WATCH_DM_WAIT : 0,
-			  &w);
-	if (r)
-		return r;
-	catch_signals();
-	if (rd->ctl->timeout)
-		alarm(rd->ctl->timeout);
-	while (!stop) {
-		r = cs_watch_arm(w);
-		if (!r)
-			r = drain(rd);
-		if (r || reader_done(rd))
-			break;
-		r = cs_watch_wait(w, -1);
-		if (r == -EINTR)
-			r = 0;
-		else if (r < 0)
-			break;
-	}
-	cs_watch_close(w);
-	return r < 0 ? r : 0;
+static bool done_cb(void *rd)
+{
+	return reader_done(rd);
 }
 
 static int do_events(struct ctl *ctl)
@@ -189,7 +147,9 @@ static int do_events(struct ctl *ctl)
 	if (r)
 		return r;
 	rd.dev = fdev.name;
-	return ctl->follow ? follow(&rd) : drain(&rd);
+	if (ctl->follow)
+		return ctl_follow(ctl, rd.dev, drain_cb, done_cb, &rd);
+	return drain(&rd);
 }
 
 const struct command cmd_events = {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <linux/dm-blkfilter.h>
+#include <linux/dm-cbt.h>
 
 #include "cowsnapctl.h"
 
@@ -87,6 +88,7 @@ static void status_json(const struct cs_volume *vol)
 	cs_json_u64(&j, "size_bytes", vol->size * 512);
 	cs_json_bool(&j, "filter",
 		     cs_volume_find_target(vol, BLKFILTER_TARGET_NAME) >= 0);
+	cs_json_bool(&j, "cbt", cs_volume_find_target(vol, CBT_TARGET_NAME) >= 0);
 	cs_json_begin_array(&j, "layers");
 	for (i = 0; i < vol->nr_layers; i++)
 		json_layer(&j, &vol->layers[i]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <linux/dm-blkfilter.h>
+#include <linux/dm-cbt.h>
 
 #include "cowsnapctl.h"
 
@@ -119,6 +120,8 @@ static void list_json(struct cs_volume **vols, int nr)
 		cs_json_u64(&j, "size_bytes", vol->size * 512);
 		cs_json_i64(&j, "open_count", top->open_count);
 		cs_json_bool(&j, "filter", has_filter(vol));
+		cs_json_bool(&j, "cbt",
+			     cs_volume_find_target(vol, CBT_TARGET_NAME) >= 0);
 		cs_json_begin_array(&j, "layers");
 		for (l = 0; l < vol->nr_layers; l++) {
 			cs_json_begin_object(&j, NULL);

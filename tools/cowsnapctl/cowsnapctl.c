@@ -17,7 +17,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_create, &cmd_adopt, &cmd_remove, &cmd_list, &cmd_status,
-	&cmd_filter, &cmd_events, NULL,
+	&cmd_filter, &cmd_events, &cmd_cbt, NULL,
 };
 
 /* ------------------------------------------------------------------------
@@ -60,6 +60,8 @@ static int exit_code(int err)
 	case EBUSY:
 	case ENOTCONN:
 	case EMEDIUMTYPE:
+	case ENODATA:		/* cbt: no frozen copy, tracking lost */
+	case ESTALE:		/* cbt: --since above the frozen number */
 		return EXIT_STATE;
 	default:
 		return EXIT_FAILED;

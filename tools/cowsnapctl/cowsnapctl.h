@@ -35,6 +35,8 @@ enum {
 	OPT_COUNT	= 1 << 8,
 	OPT_TIMEOUT	= 1 << 9,
 	OPT_NO_UEVENT	= 1 << 10,
+	OPT_BLOCK_SIZE	= 1 << 11,
+	OPT_OUTPUT	= 1 << 12,
 };
 
 /* Every command takes these. */
@@ -76,11 +78,13 @@ struct command {
  * @json: --json
  * @verbose: -v count
  * @filter: --ring-size, --uevent-ms
- * @since: --since
+ * @since: --since (a sequence number, or a change number for cbt changes)
  * @follow: --follow
  * @count: --count (0: no limit)
  * @timeout: --timeout in seconds (0: none)
  * @no_uevent: --no-uevent
+ * @block_size: --block-size in bytes (0: the target's default)
+ * @output: --output FILE, or NULL
  */
 struct ctl {
 	const struct command *cmd;
@@ -96,6 +100,8 @@ struct ctl {
 	uint64_t count;
 	unsigned int timeout;
 	bool no_uevent;
+	unsigned int block_size;
+	const char *output;
 };
 
 /* Commands, one file per noun. */
@@ -103,6 +109,9 @@ extern const struct command cmd_create, cmd_adopt, cmd_remove, cmd_list,
 			    cmd_status;
 extern const struct command cmd_filter;
 extern const struct command cmd_events;
+extern const struct command cmd_cbt;
+/* Verbs of cmd_cbt defined outside cmd-cbt.c. */
+extern const struct command cmd_cbt_changes, cmd_cbt_map, cmd_cbt_events;
 
 /**
  * ctl_usage_error() - print "cowsnapctl: <what>: <message>" and the hint
@@ -138,5 +147,19 @@ void ctl_print_options(unsigned int mask);
  * @fmt: printf format of the message
  */
 void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * ctl_follow() - read records, then wait for more and read again, until
+ * SIGINT, SIGTERM, --timeout or @done ends it
+ * @ctl: options (--timeout, --no-uevent)
+ * @dev: dm device whose uevents and event counter announce new records
+ * @drain: reads and prints every new record; Return: 0 or -errno
+ * @done: Return: true when enough has been printed (--count)
+ * @priv: passed to @drain and @done
+ *
+ * Return: 0 (also when interrupted) or -errno from @drain or the watch.
+ */
+int ctl_follow(const struct ctl *ctl, const char *dev, int (*drain)(void *),
+	       bool (*done)(void *), void *priv);
 
 #endif /* COWSNAPCTL_H */

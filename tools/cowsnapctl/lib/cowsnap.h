@@ -21,6 +21,7 @@
  *	stack.h		a volume's stack of dm devices, push/pop with undo
  *	volume.h	create, adopt, remove, list
  *	filter.h	attach/detach the blkfilter layer
+ *	cbt.h		the cbt layer: enable/disable, its answers and maps
  *	events.h	read and format blkfilter event records
  *	uevent.h	wait for new records (uevents, DM_DEV_WAIT)
  */
@@ -36,6 +37,7 @@
 #include "stack.h"
 #include "volume.h"
 #include "filter.h"
+#include "cbt.h"
 #include "events.h"
 #include "uevent.h"
 

@@ -72,30 +72,13 @@ static int parse_name(const char *s, const char *const *names, int nr,
 	return 0;
 }
 
-/* "<sec>.<nsec>", nsec 1 to 9 digits, below 10^9. */
-static int parse_time(char *s, int64_t *sec, uint32_t *nsec)
-{
-	char *dot = strchr(s, '.');
-	uint64_t a, b;
-
-	if (!dot || dot - s > 19 || strlen(dot + 1) > 9)
-		return -EINVAL;
-	*dot = '\0';
-	if (cs_parse_u64(s, &a) || cs_parse_u64(dot + 1, &b) ||
-	    a > INT64_MAX || b >= 1000000000)
-		return -EINVAL;
-	*sec = (int64_t)a;
-	*nsec = (uint32_t)b;
-	return 0;
-}
-
 static int parse_record(char *line, struct cs_event *ev)
 {
 	char *f[6];
 
 	if (split(line, f, 6) != 6 ||
 	    cs_parse_u64(f[0], &ev->seq) ||
-	    parse_time(f[1], &ev->sec, &ev->nsec) ||
+	    cs_parse_timestamp(f[1], &ev->sec, &ev->nsec) ||
 	    parse_name(f[2], class_names, BLKFILTER_ERR_NR, ev->cls_name,
 		       &ev->cls) ||
 	    parse_name(f[3], op_names, BLKFILTER_OP_NR, ev->op_name,

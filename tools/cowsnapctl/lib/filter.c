@@ -87,13 +87,14 @@ int cs_filter_detach(const char *name)
 		r = cs_error_set(-ENOTCONN, name, "no filter attached");
 		goto out;
 	}
-	if (r > 0 || !cs_table_is(&vol->layers[0].table, BLKFILTER_TARGET_NAME) ||
-	    vol->nr_layers < 2) {
-		r = cs_error_set(-EBUSY, name,
-				 "the filter is not the top layer; detach the layers above it first");
+	if (!cs_table_is(&vol->layers[r].table, BLKFILTER_TARGET_NAME) ||
+	    (unsigned int)r + 1 >= vol->nr_layers) {
+		r = cs_error_set(-EBUSY, vol->layers[r].info.name,
+				 "table is not a single blkfilter target over a layer of %s; not touching it",
+				 name);
 		goto out;
 	}
-	r = cs_stack_pop(vol);
+	r = cs_stack_remove(vol, (unsigned int)r);
 out:
 	cs_volume_free(vol);
 	return r;

@@ -4,7 +4,8 @@
  *
  * Attached, the top device VOL has the table "0 <len> blkfilter <dev>
  * [opts]" where <dev> is the hidden device VOL-real holding VOL's previous
- * table (see stack.h and <linux/dm-blkfilter.h>).
+ * table (see stack.h and <linux/dm-blkfilter.h>).  A layer pushed later
+ * (cbt) moves that table into its own hidden device.
  */
 #ifndef COWSNAP_FILTER_H
 #define COWSNAP_FILTER_H
@@ -57,9 +58,11 @@ int cs_filter_attach(const char *name, const struct cs_filter_opts *opts);
  * cs_filter_detach() - detach the blkfilter layer from volume @name
  * @name: volume name
  *
- * Return: 0; -ENOTCONN if no filter is attached; -EBUSY if the filter is
- * not the top layer or its hidden device is in use; or -errno.  An error
- * is recorded on failure.
+ * The filter may be below other layers (cbt enabled after it): the device
+ * holding its target gets the table of VOL-real (see cs_stack_remove()).
+ * Return: 0; -ENOTCONN if no filter is attached; -EBUSY if the device
+ * holding it is not a single blkfilter target, is suspended, or its hidden
+ * device is in use; or -errno.  An error is recorded on failure.
  */
 int cs_filter_detach(const char *name);
 

@@ -19,8 +19,12 @@
 #define CS_NAME_MAX		96
 /** CS_LAYER_MAX - longest layer name */
 #define CS_LAYER_MAX		16
-/** CS_LAYER_REAL - the hidden layer holding the volume's original table */
+/** CS_LAYER_REAL - the hidden layer below the blkfilter target; it got the
+ * volume's table when the filter was attached */
 #define CS_LAYER_REAL		"real"
+/** CS_LAYER_CBT - the hidden layer below the cbt target (changed-block
+ * tracking) */
+#define CS_LAYER_CBT		"cbt"
 
 /**
  * enum cs_uuid_kind - what a dm uuid says about its device

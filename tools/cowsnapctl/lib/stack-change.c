@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libcowsnap: pushing and popping layers of a live volume, with undo.
+ * libcowsnap: pushing and removing layers of a live volume, with undo.
  *
  * Order of a push (the "-real" pattern):
  *
@@ -9,7 +9,11 @@
  *	3. load VOL's new table                        undo: clear, resume
  *	4. resume VOL                                  undo: load old, resume
  *
- * A pop is steps 2-4 with the table of the device below, then its removal.
+ * Removing the layer whose target is in the table of device D (the top or
+ * a hidden layer) gives D the table of the device below it, then removes
+ * that device.  When D is hidden, the top is suspended with lockfs first
+ * and resumed last, D is suspended without lockfs: top-down suspend,
+ * bottom-up resume, as LVM does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,7 +43,7 @@ static int check_idle(const struct cs_volume *vol)
  * failure here is added to the error already recorded.
  */
 static void restore_table(const char *name, const struct cs_table *old,
-			  bool reload)
+			  bool reload, unsigned int flags)
 {
 	int r;
 
@@ -50,7 +54,7 @@ static void restore_table(const char *name, const struct cs_table *old,
 			cs_error_append("undo: cannot reload the old table of %s: %s",
 					name, strerror(-r));
 	}
-	r = cs_dm_resume(name, 0);
+	r = cs_dm_resume(name, flags);
 	if (r)
 		cs_error_append("undo: %s left suspended: %s", name,
 				strerror(-r));
@@ -79,21 +83,24 @@ static int step_failed(bool undo, int r, const char *name, const char *what)
 }
 
 /*
- * Replace the live table @old of top device @name by @new: suspend with
- * lockfs, load, resume.  On failure @old is live again, or an undo failure
- * is recorded too.  @undo: this call is itself an undo; add its failures
- * to the error already recorded.
+ * Replace the live table @old of device @name by @new: suspend (with
+ * lockfs for the top, without for a @hidden layer), load, resume.  On
+ * failure @old is live again, or an undo failure is recorded too.  @undo:
+ * this call is itself an undo; add its failures to the error already
+ * recorded.
  */
-static int replace_table(const char *name, const struct cs_table *old,
-			 const struct cs_table *new, bool undo)
+static int replace_table(const char *name, bool hidden,
+			 const struct cs_table *old, const struct cs_table *new,
+			 bool undo)
 {
+	unsigned int flags = hidden ? CS_DM_HIDDEN : 0;
 	int r;
 
-	cs_log(1, "%s: suspending (lockfs)", name);
-	r = cs_dm_suspend(name, true);
+	cs_log(1, "%s: suspending%s", name, hidden ? "" : " (lockfs)");
+	r = cs_dm_suspend(name, !hidden);
 	if (r) {
 		step_failed(undo, r, name, "cannot suspend");
-		(void)cs_dm_resume(name, 0);
+		(void)cs_dm_resume(name, flags);
 		return r;
 	}
 	cs_log(1, "%s: loading %s table", name,
@@ -104,17 +111,54 @@ static int replace_table(const char *name, const struct cs_table *old,
 			step_failed(undo, r, name, "cannot load table");
 		else
 			explain_load(r, name, new);
-		restore_table(name, old, false);
+		restore_table(name, old, false, flags);
 		return r;
 	}
 	cs_log(1, "%s: resuming", name);
-	r = cs_dm_resume(name, 0);
+	r = cs_dm_resume(name, flags);
 	if (r) {
 		step_failed(undo, r, name, "cannot resume with the new table");
-		restore_table(name, old, true);
+		restore_table(name, old, true, flags);
 		return r;
 	}
 	return 0;
+}
+
+/*
+ * Replace the table @old of layers[@idx] by @new.  A hidden layer is
+ * changed while the top is suspended with lockfs, so that no bio is in
+ * flight through it and the filesystem on the top is frozen.  On failure
+ * @old is live again (or the failure of that is recorded too).
+ */
+static int change_table(const struct cs_volume *vol, unsigned int idx,
+			const struct cs_table *old, const struct cs_table *new,
+			bool undo)
+{
+	const char *name = vol->layers[idx].info.name;
+	int r, r2;
+
+	if (!idx)
+		return replace_table(name, false, old, new, undo);
+	cs_log(1, "%s: suspending (lockfs)", vol->name);
+	r = cs_dm_suspend(vol->name, true);
+	if (r) {
+		step_failed(undo, r, vol->name, "cannot suspend");
+		(void)cs_dm_resume(vol->name, 0);
+		return r;
+	}
+	r = replace_table(name, true, old, new, undo);
+	cs_log(1, "%s: resuming", vol->name);
+	r2 = cs_dm_resume(vol->name, 0);
+	if (!r2)
+		return r;
+	if (!r) {
+		step_failed(undo, r2, vol->name, "cannot resume");
+		/* Give the layer its table back so that the caller's undo holds. */
+		(void)replace_table(name, true, new, old, true);
+		r = r2;
+	}
+	cs_error_append("%s left suspended", vol->name);
+	return r;
 }
 
 static int create_layer(struct cs_volume *vol, const char *layer,
@@ -172,7 +216,7 @@ int cs_stack_push(struct cs_volume *vol, const char *layer, const char *type,
 		cs_error_set(r, vol->name, "%s", strerror(-r));
 		goto undo;
 	}
-	r = replace_table(vol->name, &vol->layers[0].table, &new, false);
+	r = replace_table(vol->name, false, &vol->layers[0].table, &new, false);
 	if (!r)
 		goto out;
 undo:
@@ -186,21 +230,37 @@ out:
 	return r;
 }
 
-int cs_stack_pop(struct cs_volume *vol)
+/* A hidden layer whose table is about to change must be left alone too. */
+static int check_layer_idle(const struct cs_layer *l)
 {
-	struct cs_layer *top = &vol->layers[0], *below = &vol->layers[1];
+	if (l->info.suspended)
+		return cs_error_set(-EBUSY, l->info.name,
+				    "is suspended; resume it first");
+	if (l->info.inactive_table)
+		return cs_error_set(-EBUSY, l->info.name,
+				    "has an inactive table loaded; clear it first");
+	return 0;
+}
+
+int cs_stack_remove(struct cs_volume *vol, unsigned int idx)
+{
+	struct cs_layer *l, *below;
 	int r, r2;
 
-	if (vol->nr_layers < 2)
+	if (idx + 1 >= vol->nr_layers)
 		return cs_error_set(-EINVAL, vol->name, "has no layer to remove");
+	l = &vol->layers[idx];
+	below = &vol->layers[idx + 1];
 	r = check_idle(vol);
+	if (!r && idx)
+		r = check_layer_idle(l);
 	if (r)
 		return r;
 	if (below->info.open_count > 1)
 		return cs_error_set(-EBUSY, below->info.name,
 				    "is open by something besides %s",
-				    vol->name);
-	r = replace_table(vol->name, &top->table, &below->table, false);
+				    l->info.name);
+	r = change_table(vol, idx, &l->table, &below->table, false);
 	if (r)
 		return r;
 	cs_log(1, "%s: removing", below->info.name);
@@ -208,9 +268,14 @@ int cs_stack_pop(struct cs_volume *vol)
 	if (!r)
 		return 0;
 	cs_error_set(r, below->info.name, "cannot remove: %s", strerror(-r));
-	/* Give the top its layer back rather than leave an orphan. */
-	r2 = replace_table(vol->name, &below->table, &top->table, true);
+	/* Give the layer back rather than leave an orphan. */
+	r2 = change_table(vol, idx, &below->table, &l->table, true);
 	if (!r2)
 		cs_error_append("%s left as it was", vol->name);
 	return r;
+}
+
+int cs_stack_pop(struct cs_volume *vol)
+{
+	return cs_stack_remove(vol, 0);
 }

@@ -5,12 +5,15 @@
  * The user mounts the top device /dev/mapper/VOL; it keeps its dev_t for
  * life and only its table changes.  A layer is pushed by moving the top's
  * table into a new hidden device VOL-<layer> and giving the top a table
- * that stacks a target on it; it is popped by giving the top back the
- * table of the device below and removing that one (LVM's "-real" way).
+ * that stacks a target on it; it is removed by giving the device holding
+ * its target the table of the device below and removing that one (LVM's
+ * "-real" way).  So VOL-<layer> is always the device that the target of
+ * <layer> uses, wherever later pushes moved that target:
  *
- *	VOL        0 <len> blkfilter 253:1       layers[0], the top
- *	VOL-real   0 <len> linear 7:0 0          layers[1]
- *	loop0                                    backing: layers[1].deps
+ *	VOL        0 <len> cbt 253:2 <id>        layers[0], the top
+ *	VOL-cbt    0 <len> blkfilter 253:1       layers[1] (cbt's device)
+ *	VOL-real   0 <len> linear 7:0 0          layers[2] (blkfilter's)
+ *	loop0                                    backing: layers[2].deps
  *
  * Changes suspend the top with lockfs (the filesystem is frozen and
  * flushed) and undo every step already taken when a later one fails.
@@ -105,16 +108,30 @@ int cs_stack_push(struct cs_volume *vol, const char *layer, const char *type,
 		  const char *params);
 
 /**
- * cs_stack_pop() - remove the layer right below the top of @vol
+ * cs_stack_remove() - remove the layer whose target is in layers[@idx]
+ * @vol: volume from cs_volume_open(); stale afterwards, free it
+ * @idx: index of the device holding the layer's target (0: the top); the
+ *	caller has checked that its table is that one target
+ *
+ * Gives layers[@idx] the table of layers[@idx + 1] and removes that
+ * device.  For the top this is a suspend (lockfs), load, resume; for a
+ * hidden layer the top is suspended with lockfs around the same steps on
+ * that layer.  If the removal fails, layers[@idx] gets its table back.
+ *
+ * Return: 0; -EINVAL if no layer is below layers[@idx]; -EBUSY if the top
+ * or layers[@idx] is suspended or has an inactive table, or the device
+ * below is used by something else; or -errno.  An error is recorded on
+ * failure.
+ */
+int cs_stack_remove(struct cs_volume *vol, unsigned int idx);
+
+/**
+ * cs_stack_pop() - remove the layer right below the top of @vol:
+ * cs_stack_remove(@vol, 0)
  * @vol: volume from cs_volume_open() with at least two layers; stale
  *	afterwards, free it
  *
- * Suspends the top (lockfs), gives it the table of the device below,
- * resumes it and removes that device.  If the removal fails, the top gets
- * its table back.
- *
- * Return: 0; -EINVAL if @vol has a single layer; -EBUSY; or -errno.
- * An error is recorded on failure.
+ * Return: as cs_stack_remove().
  */
 int cs_stack_pop(struct cs_volume *vol);
 

@@ -120,6 +120,35 @@ int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+int cs_split_fields(char *line, char **f, int max)
+{
+	int n = 0;
+	char *s;
+
+	while ((s = strsep(&line, " "))) {
+		if (n == max)
+			return max + 1;
+		f[n++] = s;
+	}
+	return n;
+}
+
+int cs_parse_timestamp(char *s, int64_t *sec, uint32_t *nsec)
+{
+	char *dot = strchr(s, '.');
+	uint64_t a, b;
+
+	if (!dot || dot - s > 19 || strlen(dot + 1) > 9)
+		return -EINVAL;
+	*dot = '\0';
+	if (cs_parse_u64(s, &a) || cs_parse_u64(dot + 1, &b) ||
+	    a > INT64_MAX || b >= 1000000000)
+		return -EINVAL;
+	*sec = (int64_t)a;
+	*nsec = (uint32_t)b;
+	return 0;
+}
+
 bool cs_is_power_of_2(uint64_t v)
 {
 	return v && !(v & (v - 1));

@@ -105,6 +105,27 @@ int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
 		  unsigned int *val);
 
 /**
+ * cs_split_fields() - split @line at single spaces, in place
+ * @line: the text; each space becomes a NUL
+ * @f: receives pointers to the fields, at most @max of them
+ * @max: size of @f
+ *
+ * Two spaces in a row make an empty field, which number parsers refuse.
+ * Return: the number of fields, or @max + 1 if there are more.
+ */
+int cs_split_fields(char *line, char **f, int max);
+
+/**
+ * cs_parse_timestamp() - parse "<sec>.<nsec>" of an event record
+ * @s: the text; modified (the dot is overwritten)
+ * @sec: receives the seconds
+ * @nsec: receives the nanoseconds: 1 to 9 digits, below 10^9
+ *
+ * Return: 0 or -EINVAL.
+ */
+int cs_parse_timestamp(char *s, int64_t *sec, uint32_t *nsec);
+
+/**
  * cs_is_power_of_2() - Return: true if @v is a power of two (not 0)
  * @v: the value
  */
