@@ -19,6 +19,7 @@
 #include <linux/dm-blkfilter.h>
 
 #include "compat.h"
+#include "cowsnap-args.h"
 #include "cowsnap-uevent.h"
 #include "blkfilter-log.h"
 
@@ -279,27 +280,6 @@ static void blkfilter_notify(struct work_struct *ws)
  * Constructor and destructor
  *--------------------------------------------------------------*/
 
-static int parse_dev(struct dm_arg_set *as, struct blkfilter_c *bc,
-		     char **error)
-{
-	struct dm_target *ti = bc->ti;
-	int r;
-
-	r = dm_get_device(ti, dm_shift_arg(as), dm_table_get_mode(ti->table),
-			  &bc->dev);
-	if (r) {
-		*error = "Cannot open the device beneath";
-		return r;
-	}
-
-	if (ti->len > bdev_nr_sectors(bc->dev->bdev)) {
-		*error = "Device beneath is smaller than the target";
-		dm_put_device(ti, bc->dev);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int parse_uint_arg(struct dm_arg_set *as, unsigned int *value,
 			  char **error, char *bad_value)
 {
@@ -312,9 +292,9 @@ static int parse_uint_arg(struct dm_arg_set *as, unsigned int *value,
 	return 0;
 }
 
-static int parse_ring_size(struct dm_arg_set *as, struct blkfilter_c *bc,
-			   char **error)
+static int parse_ring_size(struct dm_arg_set *as, void *ctx, char **error)
 {
+	struct blkfilter_c *bc = ctx;
 	unsigned int n;
 
 	if (bc->ring_size_arg) {
@@ -332,9 +312,9 @@ static int parse_ring_size(struct dm_arg_set *as, struct blkfilter_c *bc,
 	return 0;
 }
 
-static int parse_uevent_ms(struct dm_arg_set *as, struct blkfilter_c *bc,
-			   char **error)
+static int parse_uevent_ms(struct dm_arg_set *as, void *ctx, char **error)
 {
+	struct blkfilter_c *bc = ctx;
 	unsigned int n;
 
 	if (bc->uevent_ms_given) {
@@ -355,43 +335,12 @@ static int parse_uevent_ms(struct dm_arg_set *as, struct blkfilter_c *bc,
 static int parse_features(struct dm_arg_set *as, struct blkfilter_c *bc,
 			  char **error)
 {
-	static const struct dm_arg _args[] = {
-		{0, 4, "Invalid number of optional arguments"},
+	static const struct cowsnap_opt opts[] = {
+		{ "ring_size", parse_ring_size },
+		{ "uevent_ms", parse_uevent_ms },
 	};
-	unsigned int argc;
-	const char *key;
-	int r;
 
-	if (!as->argc)
-		return 0;
-
-	r = dm_read_arg_group(_args, as, &argc, error);
-	if (r)
-		return r;
-	if (argc % 2) {
-		*error = "Optional arguments come in keyword/value pairs";
-		return -EINVAL;
-	}
-
-	for (; argc; argc -= 2) {
-		key = dm_shift_arg(as);
-		if (!strcasecmp(key, "ring_size"))
-			r = parse_ring_size(as, bc, error);
-		else if (!strcasecmp(key, "uevent_ms"))
-			r = parse_uevent_ms(as, bc, error);
-		else {
-			*error = "Unknown optional argument";
-			r = -EINVAL;
-		}
-		if (r)
-			return r;
-	}
-
-	if (as->argc) {
-		*error = "Too many arguments";
-		return -EINVAL;
-	}
-	return 0;
+	return cowsnap_parse_opts(as, 4, opts, ARRAY_SIZE(opts), bc, error);
 }
 
 /*
@@ -422,7 +371,7 @@ static int blkfilter_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	bc->ti = ti;
 	INIT_DELAYED_WORK(&bc->notify_work, blkfilter_notify);
 
-	r = parse_dev(&as, bc, &ti->error);
+	r = cowsnap_get_dev(ti, &as, &bc->dev, &ti->error);
 	if (r)
 		goto out_free;
 

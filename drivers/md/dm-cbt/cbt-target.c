@@ -16,6 +16,7 @@
 
 #include <linux/dm-cbt.h>
 
+#include "cowsnap-args.h"
 #include "cowsnap-uevent.h"
 #include "cbt.h"
 #include "cbt-map.h"
@@ -59,25 +60,6 @@ static int cbt_map_bio(struct dm_target *ti, struct bio *bio)
  * Constructor and destructor
  *--------------------------------------------------------------*/
 
-static int parse_dev(struct dm_arg_set *as, struct cbt_c *cc, char **error)
-{
-	struct dm_target *ti = cc->ti;
-	int r;
-
-	r = dm_get_device(ti, dm_shift_arg(as), dm_table_get_mode(ti->table),
-			  &cc->dev);
-	if (r) {
-		*error = "Cannot open the device beneath";
-		return r;
-	}
-	if (ti->len > bdev_nr_sectors(cc->dev->bdev)) {
-		*error = "Device beneath is smaller than the target";
-		dm_put_device(ti, cc->dev);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int parse_tracker_id(const char *id, char **error)
 {
 	size_t len = strlen(id), i;
@@ -95,9 +77,9 @@ static int parse_tracker_id(const char *id, char **error)
 	return 0;
 }
 
-static int parse_block_size(struct dm_arg_set *as, struct cbt_c *cc,
-			    char **error)
+static int parse_block_size(struct dm_arg_set *as, void *ctx, char **error)
 {
+	struct cbt_c *cc = ctx;
 	const char *arg = dm_shift_arg(as);
 	u32 n;
 
@@ -120,37 +102,11 @@ static int parse_block_size(struct dm_arg_set *as, struct cbt_c *cc,
 static int parse_features(struct dm_arg_set *as, struct cbt_c *cc,
 			  char **error)
 {
-	static const struct dm_arg _args[] = {
-		{0, 2, "Invalid number of optional arguments"},
+	static const struct cowsnap_opt opts[] = {
+		{ "block_size", parse_block_size },
 	};
-	unsigned int argc;
-	const char *key;
-	int r;
 
-	if (!as->argc)
-		return 0;
-	r = dm_read_arg_group(_args, as, &argc, error);
-	if (r)
-		return r;
-	if (argc % 2) {
-		*error = "Optional arguments come in keyword/value pairs";
-		return -EINVAL;
-	}
-	for (; argc; argc -= 2) {
-		key = dm_shift_arg(as);
-		if (strcasecmp(key, "block_size")) {
-			*error = "Unknown optional argument";
-			return -EINVAL;
-		}
-		r = parse_block_size(as, cc, error);
-		if (r)
-			return r;
-	}
-	if (as->argc) {
-		*error = "Too many arguments";
-		return -EINVAL;
-	}
-	return 0;
+	return cowsnap_parse_opts(as, 2, opts, ARRAY_SIZE(opts), cc, error);
 }
 
 /* A bigger table than the tracker's map: prepare the growth for resume. */
@@ -190,7 +146,7 @@ static int cbt_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	cc->ti = ti;
 
-	r = parse_dev(&as, cc, &ti->error);
+	r = cowsnap_get_dev(ti, &as, &cc->dev, &ti->error);
 	if (r)
 		goto out_free;
 	id = dm_shift_arg(&as);
