@@ -5,15 +5,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
+#include <linux/netlink.h>
 
 #include "testlib.h"
 
@@ -331,4 +335,71 @@ bool tl_kmsg_has_warning(const char *text)
 		if (strstr(text, bad[i]))
 			return true;
 	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Uevents                                                            */
+
+int tl_uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The value of variable @var ("NAME=") in the NUL-separated uevent. */
+static const char *uevent_var(const char *buf, size_t len, const char *var)
+{
+	size_t off, vl = strlen(var);
+
+	for (off = 0; off < len; off += strlen(buf + off) + 1)
+		if (!strncmp(buf + off, var, vl))
+			return buf + off + vl;
+	return NULL;
+}
+
+static bool uevent_is(const char *buf, size_t len, const char *var,
+		      const char *value)
+{
+	const char *v = uevent_var(buf, len, var);
+
+	return v && !strcmp(v, value);
+}
+
+uint64_t tl_uevent_wait(int fd, const char *dev, const char *target,
+			const char *event, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	const char *maj, *min, *seq;
+	char buf[8192], majmin[64];
+	struct timespec t0, t;
+	ssize_t len;
+	int left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0 && poll(&p, 1, left) > 0) {
+		len = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (len <= 0)
+			break;
+		buf[len] = '\0';
+		maj = uevent_var(buf, len, "MAJOR=");
+		min = uevent_var(buf, len, "MINOR=");
+		seq = uevent_var(buf, len, "COWSNAP_SEQ=");
+		snprintf(majmin, sizeof(majmin), "%s:%s", maj ? maj : "",
+			 min ? min : "");
+		if (seq && !strcmp(majmin, dev) &&
+		    uevent_is(buf, len, "COWSNAP_TARGET=", target) &&
+		    uevent_is(buf, len, "COWSNAP_EVENT=", event))
+			return strtoull(seq, NULL, 10);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+				  (t.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	return 0;
 }

@@ -103,4 +103,17 @@ char *tl_kmsg_read(int fd);
  */
 bool tl_kmsg_has_warning(const char *text);
 
+/*
+ * tl_uevent_open - a netlink socket that receives the kernel's uevents,
+ * or -1.  Open it before what should send the uevent.
+ *
+ * tl_uevent_wait - wait up to @ms for a uevent of the device @dev
+ * ("major:minor") carrying COWSNAP_TARGET=@target and
+ * COWSNAP_EVENT=@event; others are skipped.  Returns its COWSNAP_SEQ, or 0
+ * when none came in time.
+ */
+int tl_uevent_open(void);
+uint64_t tl_uevent_wait(int fd, const char *dev, const char *target,
+			const char *event, int ms);
+
 #endif /* COWSNAP_TESTLIB_H */
