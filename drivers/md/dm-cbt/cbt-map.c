@@ -92,20 +92,28 @@ void cbt_map_info(struct cbt_map *map, struct cbt_map_info *info)
 
 /*----------------------------------------------------------------*/
 
-void cbt_map_mark(struct cbt_map *map, sector_t sector, sector_t nr)
+u8 cbt_map_mark(struct cbt_map *map, sector_t sector, sector_t nr)
 {
 	u64 first = sector >> map->shift;
 	u64 last = (sector + nr - 1) >> map->shift;
+	u8 change_nr;
 
 	if (!nr)
-		return;
+		return 0;
 
 	read_lock(&map->lock);
+	change_nr = map->change_nr;
 	if (map->map && first < map->blocks) {
 		last = min(last, map->blocks - 1);
-		memset(map->map + first, map->change_nr, last - first + 1);
+		memset(map->map + first, change_nr, last - first + 1);
 	}
 	read_unlock(&map->lock);
+	return change_nr;
+}
+
+u8 cbt_map_change_nr(struct cbt_map *map)
+{
+	return READ_ONCE(map->change_nr);
 }
 
 /* Tracking was lost: start a new generation with an empty map. */
@@ -117,12 +125,12 @@ static int cbt_map_restart(struct cbt_map *map)
 	if (!buf)
 		return -ENOMEM;
 
-	write_lock(&map->lock);
+	write_lock_irq(&map->lock);
 	map->map = buf;
 	map->blocks = blocks;
-	map->change_nr = 1;
+	WRITE_ONCE(map->change_nr, 1);
 	uuid_gen(&map->generation);
-	write_unlock(&map->lock);
+	write_unlock_irq(&map->lock);
 	return 1;
 }
 
@@ -140,7 +148,7 @@ int cbt_map_checkpoint(struct cbt_map *map)
 			return -ENOMEM;
 	}
 
-	write_lock(&map->lock);
+	write_lock_irq(&map->lock);
 	if (buf) {
 		old = map->frozen;
 		map->frozen = buf;
@@ -152,13 +160,13 @@ int cbt_map_checkpoint(struct cbt_map *map)
 	map->frozen_generation = map->generation;
 	if (map->change_nr == CBT_CHANGE_MAX) {
 		memset(map->map, 0, map->blocks);
-		map->change_nr = 1;
+		WRITE_ONCE(map->change_nr, 1);
 		uuid_gen(&map->generation);
 		reset = 1;
 	} else {
-		map->change_nr++;
+		WRITE_ONCE(map->change_nr, map->change_nr + 1);
 	}
-	write_unlock(&map->lock);
+	write_unlock_irq(&map->lock);
 
 	kvfree(old);
 	return reset;
@@ -179,7 +187,7 @@ void cbt_map_grow(struct cbt_map *map, sector_t capacity, u8 *buf)
 	u64 blocks = cbt_blocks_for(map, capacity), first_new;
 	u8 *old = NULL;
 
-	write_lock(&map->lock);
+	write_lock_irq(&map->lock);
 	if (capacity > map->capacity && map->map && buf &&
 	    blocks > map->blocks) {
 		/* The block holding the old end is partly new, too. */
@@ -193,7 +201,7 @@ void cbt_map_grow(struct cbt_map *map, sector_t capacity, u8 *buf)
 	}
 	if (capacity > map->capacity)
 		map->capacity = capacity;
-	write_unlock(&map->lock);
+	write_unlock_irq(&map->lock);
 
 	kvfree(old);
 	kvfree(buf);
@@ -203,7 +211,7 @@ void cbt_map_lose(struct cbt_map *map)
 {
 	u8 *old, *old_frozen;
 
-	write_lock(&map->lock);
+	write_lock_irq(&map->lock);
 	old = map->map;
 	old_frozen = map->frozen;
 	map->map = NULL;
@@ -212,9 +220,9 @@ void cbt_map_lose(struct cbt_map *map)
 	map->blocks = 0;
 	map->frozen_blocks = 0;
 	map->frozen_nr = 0;
-	map->change_nr = 1;
+	WRITE_ONCE(map->change_nr, 1);
 	uuid_gen(&map->generation);
-	write_unlock(&map->lock);
+	write_unlock_irq(&map->lock);
 
 	kvfree(old);
 	kvfree(old_frozen);

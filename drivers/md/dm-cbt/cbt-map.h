@@ -8,9 +8,10 @@
  * new generation after CBT_CHANGE_MAX.  See <linux/dm-cbt.h>.
  *
  * Locking: marking takes a reader lock and never sleeps, so it is safe in
- * a target's map function; everything that replaces numbers or buffers
- * (checkpoint, grow, lose) takes the writer lock, so no write is marked
- * half before and half after a checkpoint.  The frozen copy changes only in
+ * a target's map function and in bio completion (any context); everything
+ * that replaces numbers or buffers (checkpoint, grow, lose) takes the
+ * writer lock with interrupts off, so no write is marked half before and
+ * half after a checkpoint.  The frozen copy changes only in
  * a checkpoint; readers of it (cbt_map_encode, cbt_map_changes) and the
  * functions that may sleep must be serialised by the caller (the tracker's
  * mutex).
@@ -63,10 +64,13 @@ void cbt_map_info(struct cbt_map *map, struct cbt_map_info *info);
 
 /*
  * cbt_map_mark - mark the blocks of sectors [@sector, @sector + @nr) as
- * changed with the current number.  Never sleeps, never fails; sectors
- * beyond the map are ignored.
+ * changed with the current number.  Any context; never sleeps, never
+ * fails; sectors beyond the map are ignored.  Returns the number used.
  */
-void cbt_map_mark(struct cbt_map *map, sector_t sector, sector_t nr);
+u8 cbt_map_mark(struct cbt_map *map, sector_t sector, sector_t nr);
+
+/* cbt_map_change_nr - the current change number, unlocked; any context. */
+u8 cbt_map_change_nr(struct cbt_map *map);
 
 /*
  * cbt_map_checkpoint - freeze the map and move the change number on.

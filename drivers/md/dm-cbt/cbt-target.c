@@ -40,20 +40,46 @@ void cbt_notify(struct cbt_c *cc, enum cbt_event_type type, u64 seq)
  * Bio path
  *--------------------------------------------------------------*/
 
+/*
+ * A change is marked when its bio is mapped, so that one that fails (and
+ * may have partly landed) counts too, and again at completion when a
+ * checkpoint came in between: its data landed after that checkpoint, so
+ * the next incremental must hold it.
+ */
+struct cbt_bio {
+	sector_t offset;
+	unsigned int sectors;
+	u8 change_nr;		/* marked with; 0: not a change */
+};
+
 static int cbt_map_bio(struct dm_target *ti, struct bio *bio)
 {
 	struct cbt_c *cc = ti->private;
-	sector_t offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	struct cbt_bio *cb = dm_per_bio_data(bio, sizeof(*cb));
 
-	/* Writes, discards, write-zeroes: marked before they are sent, so
-	 * that one that fails (and may have partly landed) counts too. */
-	if (op_is_write(bio_op(bio)) && bio_sectors(bio))
-		cbt_map_mark(cc->tracker->map, offset, bio_sectors(bio));
+	cb->offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	cb->sectors = bio_sectors(bio);
+	cb->change_nr = 0;
+	if (op_is_write(bio_op(bio)) && cb->sectors)
+		cb->change_nr = cbt_map_mark(cc->tracker->map, cb->offset,
+					     cb->sectors);
 
 	bio_set_dev(bio, cc->dev->bdev);
-	if (bio_sectors(bio))
-		bio->bi_iter.bi_sector = offset;
+	if (cb->sectors)
+		bio->bi_iter.bi_sector = cb->offset;
 	return DM_MAPIO_REMAPPED;
+}
+
+static int cbt_end_io(struct dm_target *ti, struct bio *bio,
+		      blk_status_t *error)
+{
+	struct cbt_c *cc = ti->private;
+	struct cbt_bio *cb = dm_per_bio_data(bio, sizeof(*cb));
+	struct cbt_map *map = cc->tracker->map;
+
+	if (cb->change_nr && cb->change_nr != cbt_map_change_nr(map))
+		cbt_map_mark(map, cb->offset, cb->sectors);
+	return DM_ENDIO_DONE;
 }
 
 /*----------------------------------------------------------------
@@ -166,6 +192,7 @@ static int cbt_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_discard_bios = 1;
 	ti->num_secure_erase_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct cbt_bio);
 	ti->private = cc;
 	return 0;
 
@@ -287,6 +314,7 @@ static struct target_type cbt_target = {
 	.ctr		 = cbt_ctr,
 	.dtr		 = cbt_dtr,
 	.map		 = cbt_map_bio,
+	.end_io		 = cbt_end_io,
 	.preresume	 = cbt_preresume,
 	.status		 = cbt_status,
 	.message	 = cbt_message,
