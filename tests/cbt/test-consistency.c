@@ -205,7 +205,8 @@ static void test_frozen_under_writer(void)
 {
 	uint8_t *frozen = malloc(BLOCKS), *again = malloc(BLOCKS);
 	uint64_t started = 0, next_started, done, during;
-	char *first, *next, *out = NULL, *changes[2], msg[32], gen[40];
+	char *first, *next, *out = NULL, *changes[2], msg[32];
+	char gen[40] = "";
 	unsigned int r, i, nr = 0;
 	int reset = -1, status = 0;
 

@@ -198,7 +198,7 @@ static void checkpoint_and_compare(const char *dev, struct model *m)
 	uint8_t got[MAXB];
 	unsigned int frozen = 0;
 	struct info in;
-	char gen[40];
+	char gen[40] = "";
 	int reset = -1;
 	uint64_t b;
 
@@ -224,10 +224,11 @@ static void checkpoint_and_compare(const char *dev, struct model *m)
 /* The single record of "events 0" and what status INFO says. */
 static void check_reset_record(const char *name, const struct info *in)
 {
-	unsigned long long last, first, seq, sec, nsec;
-	char *out = NULL, ev[32], gen[40], state[16], sgen[40];
-	unsigned int count = 0, cur, fr, bs;
-	unsigned long long blocks, mem, slast;
+	unsigned long long last = 0, first = 0, seq = 0, sec, nsec;
+	char *out = NULL, ev[32] = "", gen[40] = "", state[16] = "";
+	unsigned long long blocks = 0, mem, slast = 0;
+	unsigned int count = 0, cur = 0, fr = 0, bs = 0;
+	char sgen[40] = "";
 
 	CU_ASSERT_FATAL(tl_dm_message(name, "events 0", &out) == 0);
 	CU_ASSERT_EQUAL(sscanf(out, "%llu %llu %u\n%llu %llu.%llu %31s %39s",
@@ -251,7 +252,8 @@ static void check_reset_record(const char *name, const struct info *in)
 
 static void test_generation_reset(void)
 {
-	char *loop = tl_loop_create(DEV_BYTES), *out = NULL, gen[40], dev[32];
+	char *loop = tl_loop_create(DEV_BYTES), *out = NULL, dev[32];
+	char gen[40] = "";
 	const char *name = make_cbt("wrap", loop, DEV_BYTES, "wrap", BS);
 	unsigned int n, frozen = 0, bad = 0;
 	unsigned long long next = 0, start = 0, nr = 0;

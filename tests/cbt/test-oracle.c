@@ -305,7 +305,7 @@ static void check_info(struct info *in)
 
 static void checkpoint(void)
 {
-	char *out = NULL, gen[40];
+	char *out = NULL, gen[40] = "";
 	unsigned int frozen = 0;
 	struct info in;
 	int reset = -1;

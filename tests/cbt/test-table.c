@@ -236,8 +236,10 @@ static void test_good_table_lines(void)
 	CU_ASSERT_FATAL(stat(loop, &st) == 0);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(id, sizeof(id), "%s", good[i].id);
-		if (!strcmp(id, "%X"))
-			memset(id, 'Z', CBT_ID_MAX);	/* exactly the most */
+		if (!strcmp(id, "%X")) {		/* exactly the most */
+			memset(id, 'Z', CBT_ID_MAX);
+			id[CBT_ID_MAX] = '\0';
+		}
 		snprintf(table, sizeof(table), "0 %llu cbt %s %s%s",
 			 DEV_SECTORS, loop, id, good[i].opts);
 		CU_ASSERT_FATAL(tl_dm_create(name, table) == 0);
@@ -246,8 +248,8 @@ static void test_good_table_lines(void)
 			 good[i].opts);
 		CU_ASSERT_EQUAL(tl_run(&out, "dmsetup table %s", name), 0);
 		if (strcmp(out, want)) {
-			fprintf(stderr, "table '%s' reads back as '%s'", table,
-				out);
+			fprintf(stderr, "table '%s' reads back as '%.*s'\n",
+				table, (int)strcspn(out, "\n"), out);
 			CU_FAIL("the table line does not read back as written");
 		}
 		free(out);
