@@ -8,19 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
-#include <linux/netlink.h>
 
 #include "testlib.h"
 
@@ -375,66 +372,25 @@ static void test_table_event(void)
 /* ------------------------------------------------------------------ */
 /* Uevents                                                            */
 
-static int uevent_open(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			NETLINK_KOBJECT_UEVENT);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Does the NUL-separated uevent @buf of @len carry variable @var? */
-static const char *uevent_var(const char *buf, size_t len, const char *var)
-{
-	size_t off, vl = strlen(var);
-
-	for (off = 0; off < len; off += strlen(buf + off) + 1)
-		if (!strncmp(buf + off, var, vl))
-			return buf + off + vl;
-	return NULL;
-}
-
 /*
- * Collect our uevents for device @dev ("major:minor") for @ms; returns how
- * many, and the COWSNAP_SEQ of the last in *last_seq.
+ * Collect our uevents for device @dev ("major:minor") until none comes for
+ * @ms; returns how many, and the COWSNAP_SEQ of the last in *last_seq.
  */
 static int uevent_collect(int fd, const char *dev, int ms, uint64_t *last_seq)
 {
-	char buf[8192], majmin[64];
-	const char *maj, *min, *seq;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t seq;
 	int n = 0;
-	ssize_t len;
 
-	while (poll(&p, 1, ms) > 0) {
-		len = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (len <= 0)
-			break;
-		buf[len] = '\0';
-		maj = uevent_var(buf, len, "MAJOR=");
-		min = uevent_var(buf, len, "MINOR=");
-		seq = uevent_var(buf, len, "COWSNAP_SEQ=");
-		if (!maj || !min || !seq ||
-		    !uevent_var(buf, len, "COWSNAP_EVENT=io_error") ||
-		    !uevent_var(buf, len, "COWSNAP_TARGET=blkfilter"))
-			continue;
-		snprintf(majmin, sizeof(majmin), "%s:%s", maj, min);
-		if (strcmp(majmin, dev))
-			continue;
+	while ((seq = tl_uevent_wait(fd, dev, "blkfilter", "io_error", ms))) {
 		n++;
-		*last_seq = strtoull(seq, NULL, 10);
+		*last_seq = seq;
 	}
 	return n;
 }
 
 static void test_uevent(void)
 {
-	int fd = uevent_open();
+	int fd = tl_uevent_open();
 	const char *f = make_filter("uevent", lower, "2 uevent_ms 0");
 	uint64_t seq = 0;
 	char dev[32];
@@ -459,7 +415,7 @@ static void test_uevent(void)
 /* With a 60 s limit, a burst of errors gives exactly one uevent. */
 static void test_uevent_rate_limit(void)
 {
-	int fd = uevent_open();
+	int fd = tl_uevent_open();
 	const char *f = make_filter("ratelimit", lower, "2 uevent_ms 60000");
 	uint64_t seq = 0, st[9];
 	char dev[32];
