@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowsnap-member: one volume of a snapshot set and its chunk map.  See
+ * cowsnap-member.h for the model and the locking.
+ */
+#include <linux/bitmap.h>
+#include <linux/delay.h>
+#include <linux/hash.h>
+#include <linux/mm.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "cowsnap.h"
+#include "cowsnap-member.h"
+#include "cowsnap-set.h"
+
+/*
+ * An exception.  @value is a pointer to the pending copy while there is
+ * one; once the copy is over it is (store_chunk << 2) | EXC_DONE, with
+ * EXC_FAILED added when the copy failed.  It never changes after that.
+ */
+struct cowsnap_exception {
+	struct rhash_head node;
+	u64 chunk;
+	unsigned long value;
+};
+
+#define EXC_DONE	1UL
+#define EXC_FAILED	2UL
+
+static const struct rhashtable_params cowsnap_map_params = {
+	.key_len	= sizeof(u64),
+	.key_offset	= offsetof(struct cowsnap_exception, chunk),
+	.head_offset	= offsetof(struct cowsnap_exception, node),
+};
+
+static struct kmem_cache *cowsnap_exception_cache;
+
+/*----------------------------------------------------------------
+ * Members
+ *--------------------------------------------------------------*/
+
+static struct cowsnap_member *member_find(struct cowsnap_set *set,
+					  const char *name)
+{
+	struct cowsnap_member *m;
+
+	list_for_each_entry(m, &set->members, list)
+		if (!strcmp(m->name, name))
+			return m;
+	return NULL;
+}
+
+static int member_check(struct cowsnap_member *m, struct block_device *origin,
+			sector_t sectors, char **error)
+{
+	if (m->origin_dev != origin->bd_dev) {
+		*error = "Member's origin device differs from the set's";
+		return -EINVAL;
+	}
+	if (m->sectors != sectors) {
+		*error = "Target length differs from the member's size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cowsnap_member_get(struct cowsnap_set *set, const char *name,
+		       struct block_device *origin, sector_t sectors,
+		       struct cowsnap_member **mp, char **error)
+{
+	struct cowsnap_member *m = member_find(set, name);
+	unsigned int i;
+	int r;
+
+	if (m) {
+		r = member_check(m, origin, sectors, error);
+		if (!r)
+			*mp = m;
+		return r;
+	}
+	if (set->nr_members == COWSNAP_MEMBERS_MAX) {
+		*error = "Set has the most members it can";
+		return -EINVAL;
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		*error = "Cannot allocate member";
+		return -ENOMEM;
+	}
+	r = rhashtable_init(&m->map, &cowsnap_map_params);
+	if (r) {
+		kfree(m);
+		*error = "Cannot allocate chunk map";
+		return r;
+	}
+	strscpy(m->name, name, sizeof(m->name));
+	m->set = set;
+	m->origin_dev = origin->bd_dev;
+	m->origin = origin;
+	m->sectors = sectors;
+	m->nr_chunks = DIV_ROUND_UP_ULL(sectors, 1ULL << set->chunk_shift);
+	spin_lock_init(&m->lock);
+	spin_lock_init(&m->track_lock);
+	for (i = 0; i < COWSNAP_TRACK_BUCKETS; i++)
+		INIT_HLIST_HEAD(&m->tracked[i]);
+	list_add_tail(&m->list, &set->members);
+	set->nr_members++;
+	*mp = m;
+	return 0;
+}
+
+static void free_exception(void *ptr, void *arg)
+{
+	kmem_cache_free(cowsnap_exception_cache, ptr);
+}
+
+void cowsnap_member_free(struct cowsnap_member *m)
+{
+	list_del(&m->list);
+	m->set->nr_members--;
+	rhashtable_free_and_destroy(&m->map, free_exception, NULL);
+	bitmap_free(m->written);
+	kfree(m);
+}
+
+int cowsnap_member_alloc_written(struct cowsnap_member *m)
+{
+	unsigned long *bits;
+
+	if (m->written)
+		return 0;
+	if (m->nr_chunks > INT_MAX)
+		return -ENOMEM;
+	bits = bitmap_zalloc(m->nr_chunks, GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	spin_lock_bh(&m->lock);
+	m->written = bits;
+	spin_unlock_bh(&m->lock);
+	return 0;
+}
+
+sector_t cowsnap_member_chunk_sectors(struct cowsnap_member *m, u64 chunk)
+{
+	sector_t start = chunk << m->set->chunk_shift;
+
+	return min_t(sector_t, 1ULL << m->set->chunk_shift, m->sectors - start);
+}
+
+/*----------------------------------------------------------------
+ * The chunk map
+ *--------------------------------------------------------------*/
+
+static struct cowsnap_exception *exc_find(struct cowsnap_member *m, u64 chunk)
+{
+	return rhashtable_lookup_fast(&m->map, &chunk, cowsnap_map_params);
+}
+
+/* The state of a done exception; its store chunk in *store_chunk. */
+static enum cowsnap_chunk_state exc_state(unsigned long value,
+					  u64 *store_chunk)
+{
+	if (value & EXC_FAILED)
+		return COWSNAP_CHUNK_FAILED;
+	*store_chunk = value >> 2;
+	return COWSNAP_CHUNK_COPIED;
+}
+
+bool cowsnap_member_lookup(struct cowsnap_member *m, u64 chunk,
+			   u64 *store_chunk)
+{
+	struct cowsnap_exception *e = exc_find(m, chunk);
+	unsigned long value;
+
+	if (!e)
+		return false;
+	value = smp_load_acquire(&e->value);
+	return (value & EXC_DONE) &&
+	       exc_state(value, store_chunk) == COWSNAP_CHUNK_COPIED;
+}
+
+/* A new exception for @chunk, pending on a copy to a free store chunk. */
+static struct cowsnap_exception *exc_new(struct cowsnap_member *m, u64 chunk,
+					 gfp_t gfp)
+{
+	struct cowsnap_exception *e;
+	struct cowsnap_pending *p;
+
+	e = kmem_cache_alloc(cowsnap_exception_cache, gfp | __GFP_NOWARN);
+	if (!e)
+		return NULL;
+	p = kzalloc(sizeof(*p), gfp | __GFP_NOWARN);
+	if (!p) {
+		kmem_cache_free(cowsnap_exception_cache, e);
+		return NULL;
+	}
+	e->chunk = chunk;
+	e->value = (unsigned long)p;
+	p->m = m;
+	p->e = e;
+	p->chunk = chunk;
+	bio_list_init(&p->bios);
+	return e;
+}
+
+static void exc_drop(struct cowsnap_exception *e)
+{
+	kfree((void *)e->value);
+	kmem_cache_free(cowsnap_exception_cache, e);
+}
+
+/*
+ * Under m->lock: what an existing exception means for @bio, which waits
+ * on the copy when there is one.
+ */
+static enum cowsnap_chunk_state exc_join(struct cowsnap_exception *e,
+					 struct bio *bio, u64 *store_chunk)
+{
+	struct cowsnap_pending *p;
+
+	if (e->value & EXC_DONE)
+		return exc_state(e->value, store_chunk);
+	p = (struct cowsnap_pending *)e->value;
+	if (bio)
+		bio_list_add(&p->bios, bio);
+	return COWSNAP_CHUNK_WAIT;
+}
+
+/* Under m->lock: give @e a store chunk and insert it, @bio waiting on it. */
+static enum cowsnap_chunk_state exc_insert(struct cowsnap_member *m,
+					   struct cowsnap_exception *e,
+					   struct bio *bio)
+{
+	struct cowsnap_pending *p = (struct cowsnap_pending *)e->value;
+
+	if (cowsnap_set_alloc_chunk(m->set, m, &p->store_chunk))
+		return COWSNAP_CHUNK_FAILED;
+	/* On failure the chunk handed out is lost: one chunk of storage. */
+	if (rhashtable_insert_fast(&m->map, &e->node, cowsnap_map_params))
+		return COWSNAP_CHUNK_NOMEM;
+	if (bio)
+		bio_list_add(&p->bios, bio);
+	return COWSNAP_CHUNK_WAIT;
+}
+
+enum cowsnap_chunk_state cowsnap_member_need_copy(struct cowsnap_member *m,
+						  u64 chunk, struct bio *bio,
+						  gfp_t gfp, u64 *store_chunk)
+{
+	struct cowsnap_exception *e, *new;
+	enum cowsnap_chunk_state st;
+	bool inserted = false;
+
+	if (cowsnap_member_lookup(m, chunk, store_chunk))
+		return COWSNAP_CHUNK_COPIED;
+	new = exc_new(m, chunk, gfp);
+
+	spin_lock_bh(&m->lock);
+	e = exc_find(m, chunk);
+	if (e) {
+		st = exc_join(e, bio, store_chunk);
+	} else if (!new) {
+		st = COWSNAP_CHUNK_NOMEM;
+	} else {
+		st = exc_insert(m, new, bio);
+		inserted = st == COWSNAP_CHUNK_WAIT;
+	}
+	spin_unlock_bh(&m->lock);
+
+	if (inserted)
+		cowsnap_set_start_copy(m->set,
+				       (struct cowsnap_pending *)new->value);
+	else if (new)
+		exc_drop(new);
+	return st;
+}
+
+enum cowsnap_chunk_state cowsnap_member_read(struct cowsnap_member *m,
+					     u64 chunk, struct bio *bio,
+					     u64 *store_chunk)
+{
+	struct cowsnap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	enum cowsnap_chunk_state st = COWSNAP_CHUNK_ORIGIN;
+	struct cowsnap_exception *e;
+	unsigned long flags;
+
+	if (cowsnap_member_lookup(m, chunk, store_chunk))
+		return COWSNAP_CHUNK_COPIED;
+
+	spin_lock_bh(&m->lock);
+	e = exc_find(m, chunk);
+	if (e && (e->value & EXC_DONE))
+		st = exc_state(e->value, store_chunk);
+	if (st == COWSNAP_CHUNK_ORIGIN) {
+		pb->chunk = chunk;
+		pb->tracked = true;
+		spin_lock_irqsave(&m->track_lock, flags);
+		hlist_add_head(&pb->track, &m->tracked[hash_64(chunk, 6)]);
+		spin_unlock_irqrestore(&m->track_lock, flags);
+	}
+	spin_unlock_bh(&m->lock);
+	return st;
+}
+
+void cowsnap_member_untrack(struct cowsnap_member *m, struct bio *bio)
+{
+	struct cowsnap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	if (!pb->tracked)
+		return;
+	spin_lock_irqsave(&m->track_lock, flags);
+	hlist_del(&pb->track);
+	spin_unlock_irqrestore(&m->track_lock, flags);
+	pb->tracked = false;
+}
+
+static bool chunk_is_tracked(struct cowsnap_member *m, u64 chunk)
+{
+	struct cowsnap_bio *pb;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&m->track_lock, flags);
+	hlist_for_each_entry(pb, &m->tracked[hash_64(chunk, 6)], track) {
+		if (pb->chunk == chunk) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&m->track_lock, flags);
+	return found;
+}
+
+void cowsnap_member_mark_written(struct cowsnap_member *m, u64 chunk)
+{
+	if (m->written && chunk < m->nr_chunks)
+		set_bit(chunk, m->written);
+}
+
+struct bio_list cowsnap_member_copy_done(struct cowsnap_pending *p)
+{
+	struct cowsnap_member *m = p->m;
+	struct cowsnap_exception *e = p->e;
+	unsigned long value = (p->store_chunk << 2) | EXC_DONE;
+	struct bio_list bios;
+
+	if (p->error)
+		value |= EXC_FAILED;
+	spin_lock_bh(&m->lock);
+	smp_store_release(&e->value, value);
+	bios = p->bios;
+	if (!p->error)
+		m->copied++;
+	spin_unlock_bh(&m->lock);
+
+	/*
+	 * Image reads sent to the origin before the chunk was marked copied
+	 * must finish before the writes waiting here change the origin.  New
+	 * ones go to the storage, so this ends.
+	 */
+	while (chunk_is_tracked(m, p->chunk))
+		msleep(1);
+	kfree(p);
+	return bios;
+}
+
+u64 cowsnap_member_copied(struct cowsnap_member *m)
+{
+	u64 n;
+
+	spin_lock_bh(&m->lock);
+	n = m->copied;
+	spin_unlock_bh(&m->lock);
+	return n;
+}
+
+size_t cowsnap_member_memory(struct cowsnap_member *m)
+{
+	const struct bucket_table *tbl;
+	size_t bytes;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(m->map.tbl, &m->map);
+	bytes = tbl->size * sizeof(tbl->buckets[0]);
+	rcu_read_unlock();
+	bytes += atomic_read(&m->map.nelems) *
+		 kmem_cache_size(cowsnap_exception_cache);
+	if (m->written)
+		bytes += BITS_TO_LONGS(m->nr_chunks) * sizeof(long);
+	return bytes + sizeof(*m);
+}
+
+/*----------------------------------------------------------------
+ * Module
+ *--------------------------------------------------------------*/
+
+int cowsnap_members_init(void)
+{
+	cowsnap_exception_cache = KMEM_CACHE(cowsnap_exception, 0);
+	return cowsnap_exception_cache ? 0 : -ENOMEM;
+}
+
+void cowsnap_members_exit(void)
+{
+	kmem_cache_destroy(cowsnap_exception_cache);
+}
