@@ -79,6 +79,31 @@ int cowsnap_origin_process(struct cowsnap_c *cc, struct bio *bio,
 	return DM_MAPIO_REMAPPED;
 }
 
+/*
+ * A write crossing chunks is cut (the rest comes back as another bio) at
+ * the first chunk not yet copied: the copied part before it passes at
+ * once, and the parts of a big first write wait on their copies in
+ * parallel.  Reads are never cut.
+ */
+static void origin_cut_write(struct cowsnap_c *cc, struct bio *bio,
+			     sector_t offset)
+{
+	u64 chunk = cowsnap_chunk(cc, offset);
+	u64 last = cowsnap_chunk(cc, offset + bio_sectors(bio) - 1);
+	sector_t end;
+	u64 sc;
+
+	if (chunk == last)
+		return;
+	while (chunk <= last && cowsnap_member_lookup(cc->m, chunk, &sc))
+		chunk++;
+	if (chunk > last)
+		return;
+	end = (chunk + (chunk == cowsnap_chunk(cc, offset))) <<
+	      cc->set->chunk_shift;
+	dm_accept_partial_bio(bio, end - offset);
+}
+
 static int origin_map(struct dm_target *ti, struct bio *bio)
 {
 	struct cowsnap_c *cc = ti->private;
@@ -88,8 +113,11 @@ static int origin_map(struct dm_target *ti, struct bio *bio)
 	pb->tracked = false;
 	pb->offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	bio_set_dev(bio, cc->origin_dev->bdev);
-	if (bio_sectors(bio))
-		bio->bi_iter.bi_sector = pb->offset;
+	if (!bio_sectors(bio))
+		return DM_MAPIO_REMAPPED;
+	bio->bi_iter.bi_sector = pb->offset;
+	if (bio_op(bio) == REQ_OP_WRITE && !cowsnap_set_error(cc->set))
+		origin_cut_write(cc, bio, pb->offset);
 	return cowsnap_origin_process(cc, bio, false);
 }
 

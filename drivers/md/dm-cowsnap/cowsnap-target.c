@@ -217,9 +217,12 @@ int cowsnap_ctr(struct dm_target *ti, unsigned int argc, char **argv,
 	if (r)
 		goto out_put_store;
 
-	r = dm_set_target_max_io_len(ti, chunk_size >> SECTOR_SHIFT);
-	if (r)
-		goto out_leave;
+	/* An image bio must not cross chunks; the origin cuts writes itself. */
+	if (image) {
+		r = dm_set_target_max_io_len(ti, chunk_size >> SECTOR_SHIFT);
+		if (r)
+			goto out_leave;
+	}
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = image ? 0 : 1;
 	ti->num_write_zeroes_bios = image ? 0 : 1;
