@@ -144,6 +144,7 @@ struct target_type cowsnap_image_target = {
 	.dtr		 = cowsnap_dtr,
 	.map		 = image_map,
 	.end_io		 = image_end_io,
+	.preresume	 = cowsnap_image_preresume,
 	.postsuspend	 = cowsnap_postsuspend,
 	.resume		 = cowsnap_resume,
 	.status		 = cowsnap_status,

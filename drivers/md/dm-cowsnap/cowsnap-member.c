@@ -4,7 +4,6 @@
  * cowsnap-member.h for the model and the locking.
  */
 #include <linux/bitmap.h>
-#include <linux/delay.h>
 #include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/rhashtable.h>
@@ -41,8 +40,8 @@ static struct kmem_cache *cowsnap_exception_cache;
  * Members
  *--------------------------------------------------------------*/
 
-static struct cowsnap_member *member_find(struct cowsnap_set *set,
-					  const char *name)
+struct cowsnap_member *cowsnap_member_find(struct cowsnap_set *set,
+					   const char *name)
 {
 	struct cowsnap_member *m;
 
@@ -52,52 +51,26 @@ static struct cowsnap_member *member_find(struct cowsnap_set *set,
 	return NULL;
 }
 
-static int member_check(struct cowsnap_member *m, struct block_device *origin,
-			sector_t sectors, char **error)
+struct cowsnap_member *cowsnap_member_new(struct cowsnap_set *set,
+					  const char *name,
+					  struct block_device *origin,
+					  sector_t sectors, char **error)
 {
-	if (m->origin_dev != origin->bd_dev) {
-		*error = "Member's origin device differs from the set's";
-		return -EINVAL;
-	}
-	if (m->sectors != sectors) {
-		*error = "Target length differs from the member's size";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int cowsnap_member_get(struct cowsnap_set *set, const char *name,
-		       struct block_device *origin, sector_t sectors,
-		       struct cowsnap_member **mp, char **error)
-{
-	struct cowsnap_member *m = member_find(set, name);
+	struct cowsnap_member *m;
 	unsigned int i;
-	int r;
 
-	if (m) {
-		r = member_check(m, origin, sectors, error);
-		if (!r)
-			*mp = m;
-		return r;
-	}
-	if (set->nr_members == COWSNAP_MEMBERS_MAX) {
-		*error = "Set has the most members it can";
-		return -EINVAL;
-	}
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m) {
 		*error = "Cannot allocate member";
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
-	r = rhashtable_init(&m->map, &cowsnap_map_params);
-	if (r) {
+	if (rhashtable_init(&m->map, &cowsnap_map_params)) {
 		kfree(m);
 		*error = "Cannot allocate chunk map";
-		return r;
+		return ERR_PTR(-ENOMEM);
 	}
 	strscpy(m->name, name, sizeof(m->name));
 	m->set = set;
-	m->origin_dev = origin->bd_dev;
 	m->origin = origin;
 	m->sectors = sectors;
 	m->nr_chunks = DIV_ROUND_UP_ULL(sectors, 1ULL << set->chunk_shift);
@@ -106,9 +79,8 @@ int cowsnap_member_get(struct cowsnap_set *set, const char *name,
 	for (i = 0; i < COWSNAP_TRACK_BUCKETS; i++)
 		INIT_HLIST_HEAD(&m->tracked[i]);
 	list_add_tail(&m->list, &set->members);
-	set->nr_members++;
-	*mp = m;
-	return 0;
+	WRITE_ONCE(set->nr_members, set->nr_members + 1);
+	return m;
 }
 
 static void free_exception(void *ptr, void *arg)
@@ -119,7 +91,7 @@ static void free_exception(void *ptr, void *arg)
 void cowsnap_member_free(struct cowsnap_member *m)
 {
 	list_del(&m->list);
-	m->set->nr_members--;
+	WRITE_ONCE(m->set->nr_members, m->set->nr_members - 1);
 	rhashtable_free_and_destroy(&m->map, free_exception, NULL);
 	bitmap_free(m->written);
 	kfree(m);
@@ -181,6 +153,25 @@ bool cowsnap_member_lookup(struct cowsnap_member *m, u64 chunk,
 	       exc_state(value, store_chunk) == COWSNAP_CHUNK_COPIED;
 }
 
+/*
+ * Under m->lock: where an image read of an exception goes.  Once the copy
+ * has landed (p->copied) the storage holds the image's data, even while
+ * origin writes still wait for earlier reads to drain.
+ */
+static enum cowsnap_chunk_state exc_read_state(struct cowsnap_exception *e,
+					       u64 *store_chunk)
+{
+	struct cowsnap_pending *p;
+
+	if (e->value & EXC_DONE)
+		return exc_state(e->value, store_chunk);
+	p = (struct cowsnap_pending *)e->value;
+	if (!p->copied)
+		return COWSNAP_CHUNK_ORIGIN;
+	*store_chunk = p->store_chunk;
+	return COWSNAP_CHUNK_COPIED;
+}
+
 /* A new exception for @chunk, pending on a copy to a free store chunk. */
 static struct cowsnap_exception *exc_new(struct cowsnap_member *m, u64 chunk,
 					 gfp_t gfp)
@@ -228,18 +219,22 @@ static enum cowsnap_chunk_state exc_join(struct cowsnap_exception *e,
 	return COWSNAP_CHUNK_WAIT;
 }
 
-/* Under m->lock: give @e a store chunk and insert it, @bio waiting on it. */
+/*
+ * Under m->lock: insert @e, then give it a store chunk (so that a full map
+ * wastes no storage), @bio waiting on it.
+ */
 static enum cowsnap_chunk_state exc_insert(struct cowsnap_member *m,
 					   struct cowsnap_exception *e,
 					   struct bio *bio)
 {
 	struct cowsnap_pending *p = (struct cowsnap_pending *)e->value;
 
-	if (cowsnap_set_alloc_chunk(m->set, m, &p->store_chunk))
-		return COWSNAP_CHUNK_FAILED;
-	/* On failure the chunk handed out is lost: one chunk of storage. */
 	if (rhashtable_insert_fast(&m->map, &e->node, cowsnap_map_params))
 		return COWSNAP_CHUNK_NOMEM;
+	if (cowsnap_set_alloc_chunk(m->set, m, &p->store_chunk)) {
+		rhashtable_remove_fast(&m->map, &e->node, cowsnap_map_params);
+		return COWSNAP_CHUNK_FAILED;
+	}
 	if (bio)
 		bio_list_add(&p->bios, bio);
 	return COWSNAP_CHUNK_WAIT;
@@ -291,8 +286,8 @@ enum cowsnap_chunk_state cowsnap_member_read(struct cowsnap_member *m,
 
 	spin_lock_bh(&m->lock);
 	e = exc_find(m, chunk);
-	if (e && (e->value & EXC_DONE))
-		st = exc_state(e->value, store_chunk);
+	if (e)
+		st = exc_read_state(e, store_chunk);
 	if (st == COWSNAP_CHUNK_ORIGIN) {
 		pb->chunk = chunk;
 		pb->tracked = true;
@@ -315,6 +310,8 @@ void cowsnap_member_untrack(struct cowsnap_member *m, struct bio *bio)
 	hlist_del(&pb->track);
 	spin_unlock_irqrestore(&m->track_lock, flags);
 	pb->tracked = false;
+	if (atomic_read(&m->draining))
+		cowsnap_set_kick(m->set);
 }
 
 static bool chunk_is_tracked(struct cowsnap_member *m, u64 chunk)
@@ -340,29 +337,40 @@ void cowsnap_member_mark_written(struct cowsnap_member *m, u64 chunk)
 		set_bit(chunk, m->written);
 }
 
+bool cowsnap_member_copy_landed(struct cowsnap_pending *p)
+{
+	struct cowsnap_member *m = p->m;
+
+	if (!p->error) {
+		spin_lock_bh(&m->lock);
+		p->copied = true;
+		spin_unlock_bh(&m->lock);
+		atomic_inc(&m->draining);
+	}
+	return !p->error && chunk_is_tracked(m, p->chunk);
+}
+
+bool cowsnap_member_drained(struct cowsnap_pending *p)
+{
+	return !chunk_is_tracked(p->m, p->chunk);
+}
+
 struct bio_list cowsnap_member_copy_done(struct cowsnap_pending *p)
 {
 	struct cowsnap_member *m = p->m;
-	struct cowsnap_exception *e = p->e;
 	unsigned long value = (p->store_chunk << 2) | EXC_DONE;
 	struct bio_list bios;
 
 	if (p->error)
 		value |= EXC_FAILED;
 	spin_lock_bh(&m->lock);
-	smp_store_release(&e->value, value);
+	smp_store_release(&p->e->value, value);
 	bios = p->bios;
 	if (!p->error)
 		m->copied++;
 	spin_unlock_bh(&m->lock);
-
-	/*
-	 * Image reads sent to the origin before the chunk was marked copied
-	 * must finish before the writes waiting here change the origin.  New
-	 * ones go to the storage, so this ends.
-	 */
-	while (chunk_is_tracked(m, p->chunk))
-		msleep(1);
+	if (!p->error)
+		atomic_dec(&m->draining);
 	kfree(p);
 	return bios;
 }

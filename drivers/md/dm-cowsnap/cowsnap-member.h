@@ -44,19 +44,22 @@ struct cowsnap_member {
 	char name[COWSNAP_ID_MAX + 1];
 
 	/* The origin device: valid while any table of the member holds it. */
-	dev_t origin_dev;
 	struct block_device *origin;
 	sector_t sectors;		/* the member's size */
 	u64 nr_chunks;
 
-	unsigned int nr_origins;	/* tables, under set->lock */
+	/* Under set->lock. */
+	unsigned int nr_origins;	/* tables */
 	unsigned int nr_images;
+	bool started;			/* an origin table was resumed */
+	bool dead;			/* ...and all of them are gone */
 
 	spinlock_t lock;		/* bh: the map and pending lists */
 	struct rhashtable map;
 	spinlock_t track_lock;		/* irq: tracked reads */
 	struct hlist_head tracked[COWSNAP_TRACK_BUCKETS];
 	u64 copied;			/* chunks copied, under lock */
+	atomic_t draining;		/* copies waiting for tracked reads */
 	unsigned long *written;		/* chunks written by an image */
 };
 
@@ -68,6 +71,7 @@ struct cowsnap_pending {
 	u64 chunk;
 	u64 store_chunk;
 	struct bio_list bios;		/* under m->lock */
+	bool copied;			/* the data is in the store; m->lock */
 	int error;
 };
 
@@ -90,27 +94,35 @@ struct cowsnap_bio {
 };
 
 /*
- * cowsnap_member_get - the member @name of @set over @origin, made (with
- * @sectors) when there is none; a live member must have the same origin
- * and size.  Caller holds set->lock.  May sleep.  Returns 0 or -errno with
- * *error set.
+ * cowsnap_member_find - the member @name of @set, or NULL.  Caller holds
+ * the registry mutex.
  */
-int cowsnap_member_get(struct cowsnap_set *set, const char *name,
-		       struct block_device *origin, sector_t sectors,
-		       struct cowsnap_member **m, char **error);
+struct cowsnap_member *cowsnap_member_find(struct cowsnap_set *set,
+					   const char *name);
+
+/*
+ * cowsnap_member_new - add member @name over @origin, @sectors long, to
+ * @set.  Caller holds the registry mutex.  May sleep.  Returns the member
+ * or an ERR_PTR with *error set.
+ */
+struct cowsnap_member *cowsnap_member_new(struct cowsnap_set *set,
+					  const char *name,
+					  struct block_device *origin,
+					  sector_t sectors, char **error);
 
 /* cowsnap_member_free - free a member of a set being freed.  May sleep. */
 void cowsnap_member_free(struct cowsnap_member *m);
 
 /*
  * cowsnap_member_alloc_written - the bitmap of image-written chunks, made
- * for the first image.  Caller holds set->lock.  May sleep.  -ENOMEM.
+ * for the first image.  Caller holds the registry mutex.  May sleep.
+ * Returns 0 or -ENOMEM.
  */
 int cowsnap_member_alloc_written(struct cowsnap_member *m);
 
 /*
  * cowsnap_member_lookup - the store chunk of @chunk when it is copied.
- * Any context, no lock.  Returns true if so.
+ * Any context but hard interrupts; no lock.  Returns true if so.
  */
 bool cowsnap_member_lookup(struct cowsnap_member *m, u64 chunk,
 			   u64 *store_chunk);
@@ -118,8 +130,8 @@ bool cowsnap_member_lookup(struct cowsnap_member *m, u64 chunk,
 /*
  * cowsnap_member_need_copy - make sure @chunk gets copied.  @bio (may be
  * NULL) waits for the copy when there is one to wait for; @gfp is for the
- * new exception (GFP_NOWAIT from map).  Any context.  Returns COPIED (with
- * *store_chunk), WAIT (the bio was queued), FAILED or NOMEM.
+ * new exception (GFP_NOWAIT from map).  Not from hard interrupts.  Returns
+ * COPIED (with *store_chunk), WAIT (the bio was queued), FAILED or NOMEM.
  */
 enum cowsnap_chunk_state cowsnap_member_need_copy(struct cowsnap_member *m,
 						  u64 chunk, struct bio *bio,
@@ -128,7 +140,7 @@ enum cowsnap_chunk_state cowsnap_member_need_copy(struct cowsnap_member *m,
 /*
  * cowsnap_member_read - where an image read of @chunk goes: COPIED (with
  * *store_chunk), ORIGIN (the bio is now tracked until
- * cowsnap_member_untrack()) or FAILED.  Any context.
+ * cowsnap_member_untrack()) or FAILED.  Not from hard interrupts.
  */
 enum cowsnap_chunk_state cowsnap_member_read(struct cowsnap_member *m,
 					     u64 chunk, struct bio *bio,
@@ -141,10 +153,20 @@ void cowsnap_member_untrack(struct cowsnap_member *m, struct bio *bio);
 void cowsnap_member_mark_written(struct cowsnap_member *m, u64 chunk);
 
 /*
- * cowsnap_member_copy_done - the copy of @p is over (error in p->error):
- * mark it, wait for tracked reads of the chunk, and return its bios to
- * reissue.  Frees @p.  Process context (the worker); may sleep.
+ * The end of a copy, in the worker, in three steps:
+ *
+ * cowsnap_member_copy_landed - kcopyd is done with @p (error in
+ * p->error): image reads now go to the storage, while origin writes still
+ * wait.  Returns true when image reads sent to the origin earlier are
+ * still in flight: they must end before the origin changes.
+ *
+ * cowsnap_member_drained - true once they have (untrack kicks the worker).
+ *
+ * cowsnap_member_copy_done - mark the chunk copied (or failed) and return
+ * the bios that waited, to reissue.  Frees @p.
  */
+bool cowsnap_member_copy_landed(struct cowsnap_pending *p);
+bool cowsnap_member_drained(struct cowsnap_pending *p);
 struct bio_list cowsnap_member_copy_done(struct cowsnap_pending *p);
 
 /* cowsnap_member_memory - bytes of kernel memory of the chunk map. */

@@ -30,7 +30,7 @@
 
 static int cowsnap_usage(struct cowsnap_c *cc, const char *usage)
 {
-	DMINFO("%s: usage: %s", cowsnap_name(cc), usage);
+	DMINFO_LIMIT("%s: usage: %s", cowsnap_name(cc), usage);
 	return -EINVAL;
 }
 
@@ -61,11 +61,9 @@ static int cowsnap_msg_info(struct cowsnap_c *cc, unsigned int argc,
 
 	if (argc != 1)
 		return cowsnap_usage(cc, "info");
-	mutex_lock(&set->lock);
-	members = set->nr_members;
+	members = READ_ONCE(set->nr_members);
 	if (m->written)
 		written = bitmap_weight(m->written, m->nr_chunks);
-	mutex_unlock(&set->lock);
 
 	spin_lock_irq(&set->state_lock);
 	err = set->error;
@@ -96,7 +94,7 @@ static int cowsnap_msg_store_append(struct cowsnap_c *cc, unsigned int argc,
 		return cowsnap_usage(cc, "store_append <sectors>=1..");
 	r = cowsnap_set_append(cc->set, sectors);
 	if (r)
-		DMINFO("%s: store_append: the storage device has %llu sectors, the set already uses %llu of them",
+		DMINFO_LIMIT("%s: store_append: the storage device has %llu sectors, the set already uses %llu of them",
 		       cowsnap_name(cc),
 		       (unsigned long long)bdev_nr_sectors(cc->set->store),
 		       (unsigned long long)READ_ONCE(cc->set->store_sectors));
@@ -128,7 +126,7 @@ static int cowsnap_msg_written(struct cowsnap_c *cc, unsigned int argc,
 	shift = cc->set->chunk_shift;
 	body = result + COWSNAP_HEADER_MAX;
 	body[0] = '\0';
-	chunk = DIV_ROUND_UP_ULL(sector, 1ULL << shift);
+	chunk = sector >> shift;
 	mutex_lock(&cc->set->lock);
 	while (m->written && n < max && chunk < m->nr_chunks) {
 		start = find_next_bit(m->written, m->nr_chunks, chunk);
@@ -203,7 +201,7 @@ int cowsnap_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (!strcasecmp(argv[0], COWSNAP_MSG_EVENTS))
 		return cowsnap_msg_events(cc, argc, argv, result, maxlen);
 
-	DMINFO("%s: unknown message \"%s\" (expected info, store_append, written or events)",
+	DMINFO_LIMIT("%s: unknown message \"%s\" (expected info, store_append, written or events)",
 	       cowsnap_name(cc), argv[0]);
 	return -EINVAL;
 }

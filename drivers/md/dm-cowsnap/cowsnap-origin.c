@@ -138,6 +138,19 @@ static int origin_iterate_devices(struct dm_target *ti,
 	return fn(ti, cc->origin_dev, 0, ti->len, data);
 }
 
+/*
+ * dm does not cut write-zeroes at chunks: have the block layer do it, so
+ * that a big zeroout waits on its chunks' copies in parallel.
+ */
+static void origin_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	struct cowsnap_c *cc = ti->private;
+	unsigned int chunk = 1U << cc->set->chunk_shift;
+
+	if (limits->max_write_zeroes_sectors > chunk)
+		limits->max_write_zeroes_sectors = chunk;
+}
+
 /*----------------------------------------------------------------
  * Target type
  *--------------------------------------------------------------*/
@@ -156,4 +169,5 @@ struct target_type cowsnap_origin_target = {
 	.status		 = cowsnap_status,
 	.message	 = cowsnap_message,
 	.iterate_devices = origin_iterate_devices,
+	.io_hints	 = origin_io_hints,
 };

@@ -8,6 +8,7 @@
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -22,6 +23,7 @@ static LIST_HEAD(cowsnap_sets);
 static DEFINE_MUTEX(cowsnap_sets_lock);
 
 static void cowsnap_worker(struct work_struct *ws);
+static void cowsnap_event_worker(struct work_struct *ws);
 
 /*----------------------------------------------------------------
  * State and events
@@ -52,8 +54,7 @@ static void add_event(struct cowsnap_set *set, enum cowsnap_event_type type,
 	ev->type = type;
 	strscpy(ev->member, m ? m->name : "", sizeof(ev->member));
 	ev->value = value;
-	set->notify = true;
-	queue_work(cowsnap_wq, &set->worker);
+	queue_work(system_wq, &set->event_work);
 }
 
 static void corrupt_locked(struct cowsnap_set *set, int err,
@@ -65,7 +66,9 @@ static void corrupt_locked(struct cowsnap_set *set, int err,
 	DMERR_LIMIT("snapshot set %s: %s: %s, its images fail from now on",
 		    set->id, m ? m->name : "-",
 		    err == ENOSPC ? "storage full" :
-		    err == ENODEV ? "origin table removed" : "I/O error");
+		    err == ENODEV ? "origin table removed" :
+		    err == ENOMEM ? "out of memory for the chunk map" :
+		    "storage or origin I/O error");
 	add_event(set, COWSNAP_EV_CORRUPTED, m, err);
 }
 
@@ -176,7 +179,7 @@ static struct cowsnap_set *set_find(const char *id)
 static int set_check(struct cowsnap_set *set, struct block_device *store,
 		     u32 chunk_size, char **error)
 {
-	if (set->store_dev != store->bd_dev) {
+	if (set->store != store) {
 		*error = "Storage device differs from the set's";
 		return -EINVAL;
 	}
@@ -187,21 +190,48 @@ static int set_check(struct cowsnap_set *set, struct block_device *store,
 	return 0;
 }
 
+/*
+ * A device is the storage of at most one set and is then no member's
+ * origin; a member's origin belongs to one member of one set.  Else copies
+ * of one would overwrite another's data unseen.
+ */
+static int check_device_free(struct block_device *bdev, char **error)
+{
+	struct cowsnap_member *m;
+	struct cowsnap_set *set;
+
+	list_for_each_entry(set, &cowsnap_sets, list) {
+		if (set->store == bdev) {
+			*error = "Device is the storage of a snapshot set";
+			return -EBUSY;
+		}
+		list_for_each_entry(m, &set->members, list) {
+			if (m->origin == bdev && !m->dead) {
+				*error = "Device is the origin of a snapshot set member";
+				return -EBUSY;
+			}
+		}
+	}
+	return 0;
+}
+
 static struct cowsnap_set *set_new(const char *id, struct block_device *store,
 				   u32 chunk_size, char **error)
 {
 	struct cowsnap_set *set = kzalloc(sizeof(*set), GFP_KERNEL);
+	struct dm_kcopyd_client *kc;
 
 	if (!set) {
 		*error = "Cannot allocate snapshot set";
 		return ERR_PTR(-ENOMEM);
 	}
-	set->kc = dm_kcopyd_client_create(NULL);
-	if (IS_ERR(set->kc)) {
+	kc = dm_kcopyd_client_create(NULL);
+	if (IS_ERR(kc)) {
 		*error = "Cannot create kcopyd client";
 		kfree(set);
-		return ERR_CAST(set->kc);
+		return ERR_CAST(kc);
 	}
+	set->kc = kc;
 	kref_init(&set->ref);
 	strscpy(set->id, id, sizeof(set->id));
 	set->chunk_size = chunk_size;
@@ -219,36 +249,179 @@ static struct cowsnap_set *set_new(const char *id, struct block_device *store,
 	bio_list_init(&set->deferred);
 	INIT_LIST_HEAD(&set->to_start);
 	INIT_LIST_HEAD(&set->completed);
+	INIT_LIST_HEAD(&set->draining);
 	INIT_WORK(&set->worker, cowsnap_worker);
+	INIT_WORK(&set->event_work, cowsnap_event_worker);
 	return set;
 }
 
-int cowsnap_set_get(const char *id, struct block_device *store,
-		    u32 chunk_size, struct cowsnap_set **setp, char **error)
+static struct cowsnap_set *set_lookup(const struct cowsnap_join *j,
+				      char **error)
+{
+	struct cowsnap_set *set = set_find(j->set_id);
+	int r;
+
+	if (set) {
+		r = set_check(set, j->store, j->chunk_size, error);
+		if (r)
+			return ERR_PTR(r);
+		kref_get(&set->ref);
+		return set;
+	}
+	if (bdev_nr_sectors(j->store) < (j->chunk_size >> SECTOR_SHIFT)) {
+		*error = "Storage device is smaller than one chunk";
+		return ERR_PTR(-EINVAL);
+	}
+	/* Exceptions keep a store chunk in the bits of a long but two. */
+	if ((bdev_nr_sectors(j->store) >> ilog2(j->chunk_size >> SECTOR_SHIFT)) >
+	    (ULONG_MAX >> 2)) {
+		*error = "Storage device has too many chunks for this machine";
+		return ERR_PTR(-EINVAL);
+	}
+	r = check_device_free(j->store, error);
+	if (r)
+		return ERR_PTR(r);
+	set = set_new(j->set_id, j->store, j->chunk_size, error);
+	if (!IS_ERR(set))
+		list_add_tail(&set->list, &cowsnap_sets);
+	return set;
+}
+
+/* The member an origin table joins, made if need be. */
+static struct cowsnap_member *origin_member(struct cowsnap_set *set,
+					    const struct cowsnap_join *j,
+					    char **error)
+{
+	struct cowsnap_member *m = cowsnap_member_find(set, j->member);
+	int r;
+
+	if (m && m->dead) {
+		*error = "Member lost its origin table; make a new snapshot set";
+		return ERR_PTR(-EINVAL);
+	}
+	if (m && !m->nr_origins && !m->nr_images && !m->started)
+		m->origin = j->origin;	/* not begun: its device may change */
+	if (m && m->origin != j->origin) {
+		*error = "Member's origin device differs from the set's";
+		return ERR_PTR(-EINVAL);
+	}
+	if (m)
+		return m;
+	if (READ_ONCE(set->nr_members) == COWSNAP_MEMBERS_MAX) {
+		*error = "Set has the most members it can";
+		return ERR_PTR(-EINVAL);
+	}
+	r = check_device_free(j->origin, error);
+	if (r)
+		return ERR_PTR(r);
+	return cowsnap_member_new(set, j->member, j->origin, j->sectors,
+				  error);
+}
+
+/* The member an image table joins: one whose origin table is loaded. */
+static struct cowsnap_member *image_member(struct cowsnap_set *set,
+					   const struct cowsnap_join *j,
+					   char **error)
+{
+	struct cowsnap_member *m = cowsnap_member_find(set, j->member);
+
+	if (!m || !m->nr_origins) {
+		*error = "No cowsnap-origin table of this member is loaded";
+		return ERR_PTR(-EINVAL);
+	}
+	if (m->origin != j->origin) {
+		*error = "Member's origin device differs from the set's";
+		return ERR_PTR(-EINVAL);
+	}
+	if (cowsnap_member_alloc_written(m)) {
+		*error = "Cannot allocate the image-written bitmap";
+		return ERR_PTR(-ENOMEM);
+	}
+	return m;
+}
+
+static int member_join(struct cowsnap_set *set, const struct cowsnap_join *j,
+		       struct cowsnap_c *cc, char **error)
+{
+	struct cowsnap_member *m;
+
+	m = j->image ? image_member(set, j, error) :
+		       origin_member(set, j, error);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	if (m->sectors != j->sectors) {
+		*error = "Target length differs from the member's size";
+		return -EINVAL;
+	}
+	mutex_lock(&set->lock);
+	if (j->image)
+		m->nr_images++;
+	else
+		m->nr_origins++;
+	list_add_tail(&cc->list, &set->instances);
+	mutex_unlock(&set->lock);
+	cc->set = set;
+	cc->m = m;
+	return 0;
+}
+
+int cowsnap_set_join(const struct cowsnap_join *j, struct cowsnap_c *cc,
+		     char **error)
 {
 	struct cowsnap_set *set;
-	int r = 0;
+	int r;
 
 	mutex_lock(&cowsnap_sets_lock);
-	set = set_find(id);
-	if (set) {
-		r = set_check(set, store, chunk_size, error);
-		if (!r)
-			kref_get(&set->ref);
-	} else if (bdev_nr_sectors(store) < (chunk_size >> SECTOR_SHIFT)) {
-		*error = "Storage device is smaller than one chunk";
-		r = -EINVAL;
-	} else {
-		set = set_new(id, store, chunk_size, error);
-		if (IS_ERR(set))
-			r = PTR_ERR(set);
-		else
-			list_add_tail(&set->list, &cowsnap_sets);
+	set = set_lookup(j, error);
+	if (IS_ERR(set)) {
+		mutex_unlock(&cowsnap_sets_lock);
+		return PTR_ERR(set);
 	}
+	r = member_join(set, j, cc, error);
 	mutex_unlock(&cowsnap_sets_lock);
-	if (!r)
-		*setp = set;
+	if (r)
+		cowsnap_set_put(set);
 	return r;
+}
+
+void cowsnap_set_leave(struct cowsnap_c *cc)
+{
+	struct cowsnap_set *set = cc->set;
+	struct cowsnap_member *m = cc->m;
+
+	mutex_lock(&cowsnap_sets_lock);
+	mutex_lock(&set->lock);
+	list_del(&cc->list);
+	if (cc->image) {
+		m->nr_images--;
+	} else if (!--m->nr_origins && m->started) {
+		/* Writes would now reach the origin without a copy. */
+		m->dead = true;
+		if (m->nr_images)
+			cowsnap_set_corrupt(set, ENODEV, m);
+	}
+	mutex_unlock(&set->lock);
+	mutex_unlock(&cowsnap_sets_lock);
+	cowsnap_set_put(set);
+}
+
+void cowsnap_set_resume(struct cowsnap_c *cc, bool live)
+{
+	mutex_lock(&cc->set->lock);
+	cc->live = live;
+	if (live && !cc->image)
+		cc->m->started = true;
+	mutex_unlock(&cc->set->lock);
+}
+
+bool cowsnap_set_started(struct cowsnap_c *cc)
+{
+	bool started;
+
+	mutex_lock(&cc->set->lock);
+	started = cc->m->started && !cc->m->dead;
+	mutex_unlock(&cc->set->lock);
+	return started;
 }
 
 static void set_release(struct kref *ref)
@@ -260,10 +433,11 @@ static void set_release(struct kref *ref)
 	list_del(&set->list);
 	mutex_unlock(&cowsnap_sets_lock);
 
-	/* No table is left, so no bio and no copy: only the worker may run. */
+	/* No table is left, so no bio and no copy: only the workers may run. */
 	flush_work(&set->worker);
 	dm_kcopyd_client_destroy(set->kc);
 	flush_work(&set->worker);
+	flush_work(&set->event_work);
 	list_for_each_entry_safe(m, tmp, &set->members, list)
 		cowsnap_member_free(m);
 	kfree(set);
@@ -348,7 +522,7 @@ static void reissue(struct bio *bio)
 	else
 		r = cowsnap_origin_process(cc, bio, true);
 	if (r == DM_MAPIO_REMAPPED)
-		submit_bio_noacct(bio);
+		dm_submit_bio_remap(bio, NULL);
 	else if (r == DM_MAPIO_KILL)
 		bio_io_error(bio);
 }
@@ -361,16 +535,95 @@ static void reissue_list(struct bio_list *bios)
 		reissue(bio);
 }
 
-/* Announce the newest event on the disk of every live table of the set. */
-static void send_events(struct cowsnap_set *set)
+static void finish_copy(struct cowsnap_pending *p)
 {
+	struct bio_list waited = cowsnap_member_copy_done(p);
+
+	reissue_list(&waited);
+}
+
+/*
+ * Copies kcopyd finished (@done) and copies waiting for image reads of the
+ * origin to drain (@draining): finish those that can; the others wait on
+ * set->draining for the next kick.
+ */
+static void end_copies(struct cowsnap_set *set, struct list_head *done,
+		       struct list_head *draining)
+{
+	struct cowsnap_pending *p, *tmp;
+	LIST_HEAD(wait);
+
+	list_for_each_entry_safe(p, tmp, done, list) {
+		list_del(&p->list);
+		if (p->error)
+			cowsnap_set_corrupt(set, EIO, p->m);
+		if (cowsnap_member_copy_landed(p))
+			list_add_tail(&p->list, &wait);
+		else
+			finish_copy(p);
+	}
+	list_for_each_entry_safe(p, tmp, draining, list) {
+		list_del(&p->list);
+		if (cowsnap_member_drained(p))
+			finish_copy(p);
+		else
+			list_add_tail(&p->list, &wait);
+	}
+	if (list_empty(&wait))
+		return;
+	spin_lock_irq(&set->work_lock);
+	list_splice_tail(&wait, &set->draining);
+	spin_unlock_irq(&set->work_lock);
+}
+
+static void cowsnap_worker(struct work_struct *ws)
+{
+	struct cowsnap_set *set = container_of(ws, struct cowsnap_set, worker);
+	struct cowsnap_pending *p, *tmp;
+	LIST_HEAD(draining);
+	LIST_HEAD(start);
+	LIST_HEAD(done);
+	struct bio_list bios;
+
+	spin_lock_irq(&set->work_lock);
+	bios = set->deferred;
+	bio_list_init(&set->deferred);
+	list_splice_init(&set->to_start, &start);
+	list_splice_init(&set->completed, &done);
+	list_splice_init(&set->draining, &draining);
+	spin_unlock_irq(&set->work_lock);
+
+	list_for_each_entry_safe(p, tmp, &start, list) {
+		list_del(&p->list);
+		start_copy(set, p);
+	}
+	end_copies(set, &done, &draining);
+	reissue_list(&bios);
+}
+
+void cowsnap_set_kick(struct cowsnap_set *set)
+{
+	queue_worker(set);
+}
+
+/*
+ * Announce the newest event on the disk of every live table of the set.
+ * Its own work item, so that the I/O worker never waits for set->lock or
+ * for the allocations of a uevent.
+ */
+static void cowsnap_event_worker(struct work_struct *ws)
+{
+	struct cowsnap_set *set = container_of(ws, struct cowsnap_set,
+					       event_work);
 	struct cowsnap_event ev;
+	unsigned int noio;
 	struct cowsnap_c *cc;
 
 	spin_lock_irq(&set->state_lock);
 	ev = set->events[(set->last_event - 1) % COWSNAP_EVENTS_KEPT];
 	spin_unlock_irq(&set->state_lock);
 
+	noio = memalloc_noio_save();
 	mutex_lock(&set->lock);
 	list_for_each_entry(cc, &set->instances, list) {
 		if (!cc->live)
@@ -380,41 +633,7 @@ static void send_events(struct cowsnap_set *set)
 				    ev.seq);
 	}
 	mutex_unlock(&set->lock);
-}
-
-static void cowsnap_worker(struct work_struct *ws)
-{
-	struct cowsnap_set *set = container_of(ws, struct cowsnap_set, worker);
-	struct cowsnap_pending *p, *tmp;
-	struct bio_list bios, waited;
-	LIST_HEAD(start);
-	LIST_HEAD(done);
-	bool notify;
-
-	spin_lock_irq(&set->work_lock);
-	bios = set->deferred;
-	bio_list_init(&set->deferred);
-	list_splice_init(&set->to_start, &start);
-	list_splice_init(&set->completed, &done);
-	spin_unlock_irq(&set->work_lock);
-
-	list_for_each_entry_safe(p, tmp, &start, list)
-		start_copy(set, p);
-	list_for_each_entry_safe(p, tmp, &done, list) {
-		list_del(&p->list);
-		if (p->error)
-			cowsnap_set_corrupt(set, EIO, p->m);
-		waited = cowsnap_member_copy_done(p);
-		reissue_list(&waited);
-	}
-	reissue_list(&bios);
-
-	spin_lock_irq(&set->state_lock);
-	notify = set->notify;
-	set->notify = false;
-	spin_unlock_irq(&set->state_lock);
-	if (notify)
-		send_events(set);
+	memalloc_noio_restore(noio);
 }
 
 /*----------------------------------------------------------------

@@ -27,6 +27,7 @@
 struct dm_kcopyd_client;
 struct cowsnap_member;
 struct cowsnap_pending;
+struct cowsnap_c;
 
 enum cowsnap_event_type {
 	COWSNAP_EV_LOW_SPACE,
@@ -53,11 +54,14 @@ struct cowsnap_set {
 	dev_t store_dev;
 	struct block_device *store;
 
-	/* Members, tables (struct cowsnap_c) and their counts. */
-	struct mutex lock;
+	/*
+	 * Members: added under the registry mutex, freed with the set.
+	 * Tables (struct cowsnap_c) and the members' counts: under @lock.
+	 */
 	struct list_head members;
-	struct list_head instances;
 	unsigned int nr_members;
+	struct mutex lock;
+	struct list_head instances;
 
 	/* Allocator, state and event log; taken with interrupts off. */
 	spinlock_t state_lock;
@@ -69,26 +73,52 @@ struct cowsnap_set {
 	bool low_space_sent;
 	u64 last_event;
 	struct cowsnap_event events[COWSNAP_EVENTS_KEPT];
-	bool notify;			/* events to announce */
 
 	/* Work for the worker, under work_lock (interrupts off). */
 	spinlock_t work_lock;
 	struct bio_list deferred;	/* bios map() could not handle */
 	struct list_head to_start;	/* copies to start */
 	struct list_head completed;	/* copies kcopyd finished */
+	struct list_head draining;	/* copies waiting for tracked reads */
 	struct work_struct worker;
+	struct work_struct event_work;	/* announces events (system_wq) */
 
 	struct dm_kcopyd_client *kc;
 };
 
+/* What a table joins: its set and member (from the table line). */
+struct cowsnap_join {
+	const char *set_id;
+	const char *member;
+	struct block_device *store;
+	struct block_device *origin;
+	sector_t sectors;
+	u32 chunk_size;
+	bool image;
+};
+
 /*
- * cowsnap_set_get - the set @id over @store with chunks of @chunk_size
- * bytes, made when there is none; a live set must have the same storage
- * and chunk size.  May sleep.  Returns 0 or -errno with *error set for
- * ti->error.
+ * cowsnap_set_join - join table @cc to the set and member of @j (made
+ * when there are none; a live set must have the same storage and chunk
+ * size, a live member the same origin and size, an image needs a loaded
+ * origin).  Sets cc->set and cc->m.  May sleep.  Returns 0 or -errno with
+ * *error set for ti->error.
  */
-int cowsnap_set_get(const char *id, struct block_device *store,
-		    u32 chunk_size, struct cowsnap_set **set, char **error);
+int cowsnap_set_join(const struct cowsnap_join *j, struct cowsnap_c *cc,
+		     char **error);
+
+/*
+ * cowsnap_set_leave - the table @cc goes; the set is put.  When the last
+ * origin table of a started member goes, the member is dead (and the set
+ * corrupted if it has images).  May sleep.
+ */
+void cowsnap_set_leave(struct cowsnap_c *cc);
+
+/* cowsnap_set_resume - table @cc is @live; an origin starts its member. */
+void cowsnap_set_resume(struct cowsnap_c *cc, bool live);
+
+/* cowsnap_set_started - an origin table of cc's member runs.  May sleep. */
+bool cowsnap_set_started(struct cowsnap_c *cc);
 
 /* cowsnap_set_put - drop a reference; the last one frees it.  May sleep. */
 void cowsnap_set_put(struct cowsnap_set *set);
@@ -101,7 +131,7 @@ static inline int cowsnap_set_error(struct cowsnap_set *set)
 
 /*
  * cowsnap_set_alloc_chunk - a free chunk of the storage for member @m in
- * *chunk.  Any context.  Returns 0, or -ENOSPC after corrupting the set
+ * *chunk.  Not from hard interrupts.  Returns 0, or -ENOSPC after corrupting the set
  * (storage full) or because it already is corrupted.  May log low_space.
  */
 int cowsnap_set_alloc_chunk(struct cowsnap_set *set, struct cowsnap_member *m,
@@ -141,6 +171,9 @@ const char *cowsnap_event_name(enum cowsnap_event_type type);
  */
 void cowsnap_set_defer_bio(struct cowsnap_set *set, struct bio *bio);
 void cowsnap_set_start_copy(struct cowsnap_set *set, struct cowsnap_pending *p);
+
+/* cowsnap_set_kick - run the worker (a tracked read ended).  Any context. */
+void cowsnap_set_kick(struct cowsnap_set *set);
 
 /* The module's workqueue, made in init. */
 extern struct workqueue_struct *cowsnap_wq;

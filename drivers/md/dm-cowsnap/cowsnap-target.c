@@ -108,56 +108,37 @@ static int get_store(struct dm_target *ti, struct dm_arg_set *as,
  * Constructor and destructor
  *--------------------------------------------------------------*/
 
-/* Under set->lock: join member @name as an origin or an image. */
-static int join_member(struct cowsnap_c *cc, const char *name)
+/* <set_id> <member> <chunk_size> [<#opt_args> <opt_args>...] */
+static int parse_table_args(struct dm_arg_set *as, struct cowsnap_c *cc,
+		      struct cowsnap_join *j, char **error)
 {
-	struct dm_target *ti = cc->ti;
-	struct cowsnap_member *m;
 	int r;
 
-	r = cowsnap_member_get(cc->set, name, cc->origin_dev->bdev, ti->len,
-			       &m, &ti->error);
-	if (r)
-		return r;
-	if (cc->image) {
-		if (!m->nr_origins) {
-			ti->error = "No cowsnap-origin table of this member is loaded";
-			return -EINVAL;
-		}
-		r = cowsnap_member_alloc_written(m);
-		if (r) {
-			ti->error = "Cannot allocate the image-written bitmap";
-			return r;
-		}
-		m->nr_images++;
-	} else {
-		m->nr_origins++;
-	}
-	cc->m = m;
-	list_add_tail(&cc->list, &cc->set->instances);
-	return 0;
+	j->set_id = dm_shift_arg(as);
+	j->member = dm_shift_arg(as);
+	r = parse_id(j->set_id,
+		     "set_id must be 1 to 64 characters from A-Z a-z 0-9 - _",
+		     error);
+	if (!r)
+		r = parse_id(j->member,
+			     "member must be 1 to 64 characters from A-Z a-z 0-9 - _",
+			     error);
+	if (!r)
+		r = parse_chunk_size(dm_shift_arg(as), &j->chunk_size, error);
+	if (!r)
+		r = parse_features(as, cc, error);
+	return r;
 }
 
-static int join_set(struct cowsnap_c *cc, const char *set_id,
-		    const char *member, u32 chunk_size)
+static void set_limits(struct dm_target *ti, bool image, u32 chunk_size)
 {
-	struct dm_target *ti = cc->ti;
-	int r;
-
-	r = cowsnap_set_get(set_id, cc->store_dev->bdev, chunk_size, &cc->set,
-			    &ti->error);
-	if (r)
-		return r;
-	mutex_lock(&cc->set->lock);
-	r = join_member(cc, member);
-	mutex_unlock(&cc->set->lock);
-	if (r) {
-		cowsnap_set_put(cc->set);
-		return r;
-	}
-	if (cc->low_water_arg >= 0)
-		cowsnap_set_set_low_water(cc->set, cc->low_water_arg);
-	return 0;
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = image ? 0 : 1;
+	ti->num_write_zeroes_bios = image ? 0 : 1;
+	ti->per_io_data_size = sizeof(struct cowsnap_bio);
+	/* An image bio must not cross chunks; the origin cuts writes itself. */
+	if (image)
+		ti->max_io_len = chunk_size >> SECTOR_SHIFT;
 }
 
 /*
@@ -177,9 +158,8 @@ int cowsnap_ctr(struct dm_target *ti, unsigned int argc, char **argv,
 		bool image)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
-	const char *set_id, *member;
+	struct cowsnap_join j = { .image = image, .sectors = ti->len };
 	struct cowsnap_c *cc;
-	u32 chunk_size;
 	int r;
 
 	if (argc < 5) {
@@ -201,39 +181,21 @@ int cowsnap_ctr(struct dm_target *ti, unsigned int argc, char **argv,
 	r = get_store(ti, &as, cc);
 	if (r)
 		goto out_put_origin;
-	set_id = dm_shift_arg(&as);
-	member = dm_shift_arg(&as);
-	r = parse_id(set_id, "set_id must be 1 to 64 characters from A-Z a-z 0-9 - _",
-		     &ti->error);
-	if (!r)
-		r = parse_id(member, "member must be 1 to 64 characters from A-Z a-z 0-9 - _",
-			     &ti->error);
-	if (!r)
-		r = parse_chunk_size(dm_shift_arg(&as), &chunk_size, &ti->error);
-	if (!r)
-		r = parse_features(&as, cc, &ti->error);
-	if (!r)
-		r = join_set(cc, set_id, member, chunk_size);
+	r = parse_table_args(&as, cc, &j, &ti->error);
 	if (r)
 		goto out_put_store;
+	j.store = cc->store_dev->bdev;
+	j.origin = cc->origin_dev->bdev;
+	r = cowsnap_set_join(&j, cc, &ti->error);
+	if (r)
+		goto out_put_store;
+	if (cc->low_water_arg >= 0)
+		cowsnap_set_set_low_water(cc->set, cc->low_water_arg);
 
-	/* An image bio must not cross chunks; the origin cuts writes itself. */
-	if (image) {
-		r = dm_set_target_max_io_len(ti, chunk_size >> SECTOR_SHIFT);
-		if (r)
-			goto out_leave;
-	}
-	ti->num_flush_bios = 1;
-	ti->num_discard_bios = image ? 0 : 1;
-	ti->num_write_zeroes_bios = image ? 0 : 1;
-	ti->per_io_data_size = sizeof(struct cowsnap_bio);
+	set_limits(ti, image, j.chunk_size);
 	ti->private = cc;
 	return 0;
 
-out_leave:
-	ti->private = cc;
-	cowsnap_dtr(ti);
-	return r;
 out_put_store:
 	dm_put_device(ti, cc->store_dev);
 out_put_origin:
@@ -243,28 +205,11 @@ out_free:
 	return r;
 }
 
-/* Under set->lock: leave the member; a member left without origin fails. */
-static void leave_member(struct cowsnap_c *cc)
-{
-	struct cowsnap_member *m = cc->m;
-
-	list_del(&cc->list);
-	if (cc->image) {
-		m->nr_images--;
-		return;
-	}
-	if (!--m->nr_origins && m->nr_images)
-		cowsnap_set_corrupt(cc->set, ENODEV, m);
-}
-
 void cowsnap_dtr(struct dm_target *ti)
 {
 	struct cowsnap_c *cc = ti->private;
 
-	mutex_lock(&cc->set->lock);
-	leave_member(cc);
-	mutex_unlock(&cc->set->lock);
-	cowsnap_set_put(cc->set);
+	cowsnap_set_leave(cc);
 	dm_put_device(ti, cc->store_dev);
 	dm_put_device(ti, cc->origin_dev);
 	kfree(cc);
@@ -274,22 +219,30 @@ void cowsnap_dtr(struct dm_target *ti)
  * Suspend and resume
  *--------------------------------------------------------------*/
 
+/* An image is a snapshot only once an origin table of its member runs. */
+int cowsnap_image_preresume(struct dm_target *ti)
+{
+	struct cowsnap_c *cc = ti->private;
+
+	if (cowsnap_set_started(cc))
+		return 0;
+	DMERR("%s: no cowsnap-origin table of member %s of set %s has been resumed",
+	      cowsnap_name(cc), cc->m->name, cc->set->id);
+	return -EINVAL;
+}
+
 void cowsnap_postsuspend(struct dm_target *ti)
 {
 	struct cowsnap_c *cc = ti->private;
 
-	mutex_lock(&cc->set->lock);
-	cc->live = false;
-	mutex_unlock(&cc->set->lock);
+	cowsnap_set_resume(cc, false);
 }
 
 void cowsnap_resume(struct dm_target *ti)
 {
 	struct cowsnap_c *cc = ti->private;
 
-	mutex_lock(&cc->set->lock);
-	cc->live = true;
-	mutex_unlock(&cc->set->lock);
+	cowsnap_set_resume(cc, true);
 }
 
 /*----------------------------------------------------------------

@@ -45,10 +45,9 @@ int cowsnap_ctr(struct dm_target *ti, unsigned int argc, char **argv,
 void cowsnap_dtr(struct dm_target *ti);
 void cowsnap_resume(struct dm_target *ti);
 void cowsnap_postsuspend(struct dm_target *ti);
+int cowsnap_image_preresume(struct dm_target *ti);
 void cowsnap_status(struct dm_target *ti, status_type_t type,
 		    unsigned int status_flags, char *result, unsigned int maxlen);
-int cowsnap_iterate_devices(struct dm_target *ti,
-			    iterate_devices_callout_fn fn, void *data);
 
 /* The targets' .message (cowsnap-message.c). */
 int cowsnap_message(struct dm_target *ti, unsigned int argc, char **argv,

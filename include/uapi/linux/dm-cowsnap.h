@@ -58,9 +58,16 @@
  *               every table of a set gives the same size
  *
  * A set's store size is the size of <store_dev> when the set is made;
- * "store_append" adds space later.  An image can only be made for a member
- * that has a live origin table; when the last origin table of a member
- * goes while images of it remain, the set becomes corrupted (ENODEV).
+ * "store_append" adds space later.  A device is the storage of one set at
+ * most, and then no member's origin; an origin device belongs to one
+ * member of one set.
+ *
+ * The snapshot instant of a member is the first resume of one of its
+ * origin tables.  An image table can be loaded once an origin table of
+ * its member is loaded, and resumed once one has been resumed.  When the
+ * last origin table of a started member goes, the member is dead (no
+ * table may join it again) and, if images of it remain, the set becomes
+ * corrupted (ENODEV).
  *
  * Optional arguments (keyword and value):
  *
@@ -89,7 +96,8 @@
  *
  * state       "valid", or "corrupted" once the set has failed
  * error       0, or the positive errno that corrupted the set (28: storage
- *             full, 5: storage I/O error, 19: origin table removed)
+ *             full, 5: I/O error copying a chunk, 19: origin table
+ *             removed, 12: no memory for the chunk map)
  * chunk_size  in bytes
  * store_used  sectors of the storage in use by the whole set
  * store_size  sectors of the storage the set may use
