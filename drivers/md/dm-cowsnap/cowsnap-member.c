@@ -221,7 +221,9 @@ static enum cowsnap_chunk_state exc_join(struct cowsnap_exception *e,
 
 /*
  * Under m->lock: insert @e, then give it a store chunk (so that a full map
- * wastes no storage), @bio waiting on it.
+ * wastes no storage), @bio waiting on it.  Returns WAIT; FAILED when there
+ * is no chunk (the exception stays, failed: a lockless lookup may hold it);
+ * NOMEM when @e could not be inserted.
  */
 static enum cowsnap_chunk_state exc_insert(struct cowsnap_member *m,
 					   struct cowsnap_exception *e,
@@ -232,7 +234,8 @@ static enum cowsnap_chunk_state exc_insert(struct cowsnap_member *m,
 	if (rhashtable_insert_fast(&m->map, &e->node, cowsnap_map_params))
 		return COWSNAP_CHUNK_NOMEM;
 	if (cowsnap_set_alloc_chunk(m->set, m, &p->store_chunk)) {
-		rhashtable_remove_fast(&m->map, &e->node, cowsnap_map_params);
+		smp_store_release(&e->value, EXC_DONE | EXC_FAILED);
+		kfree(p);
 		return COWSNAP_CHUNK_FAILED;
 	}
 	if (bio)
@@ -246,7 +249,6 @@ enum cowsnap_chunk_state cowsnap_member_need_copy(struct cowsnap_member *m,
 {
 	struct cowsnap_exception *e, *new;
 	enum cowsnap_chunk_state st;
-	bool inserted = false;
 
 	if (cowsnap_member_lookup(m, chunk, store_chunk))
 		return COWSNAP_CHUNK_COPIED;
@@ -260,14 +262,15 @@ enum cowsnap_chunk_state cowsnap_member_need_copy(struct cowsnap_member *m,
 		st = COWSNAP_CHUNK_NOMEM;
 	} else {
 		st = exc_insert(m, new, bio);
-		inserted = st == COWSNAP_CHUNK_WAIT;
+		if (st != COWSNAP_CHUNK_NOMEM)
+			e = new;	/* in the map now */
 	}
 	spin_unlock_bh(&m->lock);
 
-	if (inserted)
+	if (e == new && st == COWSNAP_CHUNK_WAIT)
 		cowsnap_set_start_copy(m->set,
 				       (struct cowsnap_pending *)new->value);
-	else if (new)
+	else if (e != new && new)
 		exc_drop(new);
 	return st;
 }

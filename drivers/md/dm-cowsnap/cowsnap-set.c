@@ -299,8 +299,14 @@ static struct cowsnap_member *origin_member(struct cowsnap_set *set,
 		*error = "Member lost its origin table; make a new snapshot set";
 		return ERR_PTR(-EINVAL);
 	}
-	if (m && !m->nr_origins && !m->nr_images && !m->started)
-		m->origin = j->origin;	/* not begun: its device may change */
+	if (m && m->origin != j->origin && !m->nr_origins && !m->nr_images &&
+	    !m->started) {
+		/* Not begun and unused: its device may change. */
+		r = check_device_free(j->origin, error);
+		if (r)
+			return ERR_PTR(r);
+		m->origin = j->origin;
+	}
 	if (m && m->origin != j->origin) {
 		*error = "Member's origin device differs from the set's";
 		return ERR_PTR(-EINVAL);

@@ -31,7 +31,8 @@ static int parse_id(const char *id, char *what, char **error)
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
-		if (!isalnum(id[i]) && id[i] != '-' && id[i] != '_') {
+		if (!isascii(id[i]) || (!isalnum(id[i]) && id[i] != '-' &&
+					id[i] != '_')) {
 			*error = what;
 			return -EINVAL;
 		}

@@ -102,7 +102,8 @@
  * store_used  sectors of the storage in use by the whole set
  * store_size  sectors of the storage the set may use
  * copied      chunks of this member held in the storage
- * memory      bytes of kernel memory held for this member's chunk map
+ * memory      bytes of kernel memory held for this member: its chunk map,
+ *             the bitmap of image-written chunks, the member itself
  * last_event  sequence number of the set's newest event record, 0: none
  *
  * Status TABLE reproduces the constructor arguments.
@@ -124,17 +125,19 @@
  *   store_dev=<major:minor> members=<n> copied=<chunks>
  *   set_copied=<chunks> written=<chunks> memory=<bytes>
  *   low_water=<percent> last_event=<seq>
- *   (members: members of the set; written: chunks of this member written
- *   through an image)
+ *   (members: members of the set; set_copied: store chunks the set has
+ *   handed out, copies in progress included; written: chunks of this
+ *   member written through an image)
  *
  * store_append <sectors>
  *   The storage device has grown: the set may use <sectors> more of it.
  *   Refused when the device is not that big.  Re-arms low_space.
  *
  * written <sector> [<max>]
- *   Sector ranges of this member written through an image, from <sector>
- *   on, at most <max> ranges (default and ceiling COWSNAP_RANGES_MAX), in
- *   whole chunks:
+ *   Sector ranges of this member written through an image, from the chunk
+ *   holding <sector> on, at most <max> ranges (default and ceiling
+ *   COWSNAP_RANGES_MAX), in whole chunks (the last one ends with the
+ *   member):
  *     <next> <count>
  *     <start_sector> <nr_sectors>     (count lines)
  *   <next> is the sector to ask for next; the member's size at the end.
@@ -167,6 +170,8 @@
  * dm_table_event() and a KOBJ_CHANGE uevent on the dm disk of every live
  * table of the set, carrying COWSNAP_TARGET=<target>, COWSNAP_EVENT=<event>,
  * COWSNAP_SEQ=<seq> (the COWSNAP_UEVENT_* names of <linux/dm-blkfilter.h>).
+ * Events logged together are announced once, with the newest: readers ask
+ * for every record after the last one they saw.
  */
 /** COWSNAP_EVENT_LOW_SPACE - free storage fell below low_water */
 #define COWSNAP_EVENT_LOW_SPACE		"low_space"
