@@ -170,6 +170,8 @@ static char *normalize(const char *text)
 {
 	char *s = strdup(text), *uuid, dev[64];
 
+	/* Times first: "06:27:11" must not become "06:2@LOOPDEV@1". */
+	mask_times(s);
 	uuid = strstr(s, "COWSNAP-");
 	if (uuid && strlen(uuid) >= 40) {
 		char id[33];
@@ -192,7 +194,6 @@ static char *normalize(const char *text)
 	replace_all(&s, loop, "@LOOP@");
 	replace_all(&s, loopdev, "@LOOPDEV@");
 	replace_all(&s, vol, "@NAME@");
-	mask_times(s);
 	squeeze(s);
 	return s;
 }
@@ -223,7 +224,8 @@ static void test_help(void)
 {
 	static const char *const cmds[] = {
 		"create", "adopt", "remove", "list", "status", "filter",
-		"filter attach", "filter detach", "events",
+		"filter attach", "filter detach", "events", "snapshot",
+		"snapshot create", "snapshot wait", "snapshot monitor",
 	};
 	char args[64], want[64];
 	struct cli c;
@@ -260,6 +262,16 @@ static void test_usage_errors(void)
 		"events v --since abc", "events v --count 0", "list extra",
 		"--no-such-option list", "status v --bogus",
 		"create 'bad/name' /dev/loop0",
+		"snapshot", "snapshot bogus", "snapshot create",
+		"snapshot create v", "snapshot create v v --store /tmp",
+		"snapshot create v --store /tmp --chunk-size 5000",
+		"snapshot create v --store /tmp --chunk-size 32M",
+		"snapshot create v --store /tmp --name a.b",
+		"snapshot create v --store /tmp --store-size 0",
+		"snapshot create v --store /tmp --store-size 1X",
+		"snapshot info", "snapshot destroy s extra",
+		"snapshot wait s --after x", "snapshot wait s --follow",
+		"snapshot extend s --size", "snapshot list --force",
 	};
 	unsigned int i;
 	struct cli c;

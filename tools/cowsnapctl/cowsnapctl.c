@@ -17,7 +17,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_create, &cmd_adopt, &cmd_remove, &cmd_list, &cmd_status,
-	&cmd_filter, &cmd_events, &cmd_cbt, NULL,
+	&cmd_filter, &cmd_events, &cmd_cbt, &cmd_snapshot, NULL,
 };
 
 /* ------------------------------------------------------------------------
@@ -63,6 +63,8 @@ static int exit_code(int err)
 	case ENODATA:		/* cbt: no frozen copy, tracking lost */
 	case ESTALE:		/* cbt: --since above the frozen number */
 		return EXIT_STATE;
+	case ETIMEDOUT:
+		return EXIT_TIMEOUT;
 	default:
 		return EXIT_FAILED;
 	}
@@ -121,7 +123,8 @@ static void print_main_help(void)
 	ctl_print_options(OPT_GLOBAL);
 	printf("\nRun '%s COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error, 3 not found,\n"
-	       "4 exists already, in use or wrong state.  See cowsnapctl(8).\n",
+	       "4 exists already, in use or wrong state, 5 timed out.\n"
+	       "See cowsnapctl(8).\n",
 	       program_invocation_short_name);
 }
 
@@ -201,7 +204,8 @@ static int check_args(struct ctl *ctl, unsigned int seen)
 
 	if (ctl->json && !(c->options & OPT_JSON))
 		return ctl_usage_error(ctl, "option '--json' does not apply here");
-	if ((seen & (OPT_TIMEOUT | OPT_NO_UEVENT)) && !ctl->follow)
+	if ((seen & (OPT_TIMEOUT | OPT_NO_UEVENT)) &&
+	    (c->options & OPT_FOLLOW) && !ctl->follow)
 		return ctl_usage_error(ctl, "options '--timeout' and '--no-uevent' need '--follow'");
 	if (ctl->nr_args < c->min_args)
 		return ctl_usage_error(ctl, "missing argument (usage: %s %s %s)",
@@ -249,6 +253,8 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return 0;
 	}
 	r = check_args(ctl, (unsigned int)seen);
+	if (!r && ctl->cmd->check)
+		r = ctl->cmd->check(ctl);
 	if (r)
 		return r;
 	if (ctl->nr_args)

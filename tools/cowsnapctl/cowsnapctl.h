@@ -17,6 +17,7 @@ enum {
 	EXIT_USAGE	= 2,	/* bad command line */
 	EXIT_NOT_FOUND	= 3,	/* no such volume or device */
 	EXIT_STATE	= 4,	/* exists already, in use, or wrong state */
+	EXIT_TIMEOUT	= 5,	/* timed out (snapshot wait --timeout) */
 };
 
 /* Returned by a handler that has printed a usage error itself. */
@@ -37,6 +38,14 @@ enum {
 	OPT_NO_UEVENT	= 1 << 10,
 	OPT_BLOCK_SIZE	= 1 << 11,
 	OPT_OUTPUT	= 1 << 12,
+	OPT_STORE	= 1 << 13,
+	OPT_STORE_SIZE	= 1 << 14,
+	OPT_STORE_LIMIT	= 1 << 15,
+	OPT_CHUNK_SIZE	= 1 << 16,
+	OPT_NAME	= 1 << 17,
+	OPT_FORCE	= 1 << 18,
+	OPT_AFTER	= 1 << 19,
+	OPT_SIZE	= 1 << 20,
 };
 
 /* Every command takes these. */
@@ -50,6 +59,8 @@ struct ctl;
  * struct command - one command, or a noun whose verbs are in @sub
  * @name: the word on the command line
  * @fn: handler; returns 0 or -errno (or CTL_EUSAGE)
+ * @check: NULL, or checks of the arguments run before device-mapper is
+ *	opened; returns 0 or CTL_EUSAGE
  * @sub: NULL-terminated verbs of a noun ("filter attach"), else NULL
  * @min_args: fewest positional arguments
  * @max_args: most positional arguments
@@ -60,6 +71,7 @@ struct ctl;
 struct command {
 	const char *name;
 	int (*fn)(struct ctl *ctl);
+	int (*check)(struct ctl *ctl);
 	const struct command *const *sub;
 	int min_args;
 	int max_args;
@@ -85,6 +97,15 @@ struct command {
  * @no_uevent: --no-uevent
  * @block_size: --block-size in bytes (0: the target's default)
  * @output: --output FILE, or NULL
+ * @store: --store PATH, or NULL
+ * @store_size: --store-size in bytes (0: the default)
+ * @store_limit: --store-limit in bytes (0: none)
+ * @chunk_size: --chunk-size in bytes (0: the default)
+ * @name: --name ID, or NULL
+ * @force: --force
+ * @after: --after (a sequence number)
+ * @has_after: --after was given
+ * @size: --size in bytes (0: the default)
  */
 struct ctl {
 	const struct command *cmd;
@@ -102,6 +123,15 @@ struct ctl {
 	bool no_uevent;
 	unsigned int block_size;
 	const char *output;
+	const char *store;
+	uint64_t store_size;
+	uint64_t store_limit;
+	uint32_t chunk_size;
+	const char *name;
+	bool force;
+	uint64_t after;
+	bool has_after;
+	uint64_t size;
 };
 
 /* Commands, one file per noun. */
@@ -112,6 +142,13 @@ extern const struct command cmd_events;
 extern const struct command cmd_cbt;
 /* Verbs of cmd_cbt defined outside cmd-cbt.c. */
 extern const struct command cmd_cbt_changes, cmd_cbt_map, cmd_cbt_events;
+extern const struct command cmd_snapshot;
+/* Verbs of cmd_snapshot defined outside cmd-snapshot.c. */
+extern const struct command cmd_snapshot_list, cmd_snapshot_info,
+			    cmd_snapshot_wait, cmd_snapshot_monitor;
+
+/** CTL_MONITOR_READY - the first line of "snapshot monitor" on stdout */
+#define CTL_MONITOR_READY	"monitoring snapshot set "
 
 /**
  * ctl_usage_error() - print "cowsnapctl: <what>: <message>" and the hint

@@ -37,13 +37,29 @@ static const struct opt_desc {
 	  "then wait for new records until interrupted" },
 	{ OPT_COUNT, "count", 0, "N", "exit after printing N records" },
 	{ OPT_TIMEOUT, "timeout", 0, "SECS",
-	  "with --follow: exit after SECS seconds" },
+	  "stop waiting after SECS seconds (events: with --follow)" },
 	{ OPT_NO_UEVENT, "no-uevent", 0, NULL,
 	  "with --follow: wait with DM_DEV_WAIT instead of uevents" },
 	{ OPT_BLOCK_SIZE, "block-size", 0, "BYTES",
 	  "tracking block size: a power of two, 4096..1073741824 (default: the target's)" },
 	{ OPT_OUTPUT, "output", 'o', "FILE",
 	  "write the raw map to FILE, one byte per block" },
+	{ OPT_STORE, "store", 0, "PATH",
+	  "the store: a block device, a file, or a directory for unnamed files" },
+	{ OPT_STORE_SIZE, "store-size", 0, "SIZE",
+	  "store size, suffix K, M, G or T (default: 10% of the volumes, at least 64M)" },
+	{ OPT_STORE_LIMIT, "store-limit", 0, "SIZE",
+	  "let a monitor grow the store when it runs low, up to SIZE (default: never)" },
+	{ OPT_CHUNK_SIZE, "chunk-size", 0, "SIZE",
+	  "copy-on-write unit: a power of two, 4K..16M (default 64K, more over 1T)" },
+	{ OPT_NAME, "name", 0, "ID",
+	  "set ID: 1 to 64 of A-Z a-z 0-9 _ -, not starting with - (default: random)" },
+	{ OPT_FORCE, "force", 0, NULL,
+	  "also when an image is open: it fails all I/O and goes once closed" },
+	{ OPT_AFTER, "after", 0, "SEQ",
+	  "wait for a record after SEQ (default: the newest one at the start)" },
+	{ OPT_SIZE, "size", 0, "SIZE",
+	  "space to add, suffix K, M, G or T (default: as --store-size)" },
 };
 #define NR_OPTS	(sizeof(opt_descs) / sizeof(opt_descs[0]))
 
@@ -74,6 +90,46 @@ void ctl_print_options(unsigned int mask)
 /* ------------------------------------------------------------------------
  * Option parsing
  * ---------------------------------------------------------------------- */
+
+/* A size in bytes, not 0. */
+static int parse_size(const char *arg, uint64_t *bytes)
+{
+	int r = cs_parse_size(arg, bytes);
+
+	return !r && !*bytes ? -ERANGE : r;
+}
+
+static int parse_snapshot_value(struct ctl *ctl, unsigned int bit,
+				const char *arg)
+{
+	uint64_t v = 0;
+	int r = 0;
+
+	switch (bit) {
+	case OPT_STORE:
+		ctl->store = arg;
+		return *arg ? 0 : -EINVAL;
+	case OPT_STORE_SIZE:
+		return parse_size(arg, &ctl->store_size);
+	case OPT_STORE_LIMIT:
+		return parse_size(arg, &ctl->store_limit);
+	case OPT_SIZE:
+		return parse_size(arg, &ctl->size);
+	case OPT_CHUNK_SIZE:
+		r = cs_parse_size(arg, &v);
+		if (!r && !cs_snap_chunk_valid(v))
+			r = -EINVAL;
+		ctl->chunk_size = (uint32_t)v;
+		return r;
+	case OPT_NAME:
+		ctl->name = arg;
+		return cs_snap_id_check(arg);
+	case OPT_AFTER:
+		ctl->has_after = true;
+		return cs_parse_u64(arg, &ctl->after);
+	}
+	return 0;
+}
 
 static int parse_value(struct ctl *ctl, const struct opt_desc *o,
 		       const char *arg)
@@ -113,6 +169,9 @@ static int parse_value(struct ctl *ctl, const struct opt_desc *o,
 		ctl->output = arg;
 		r = *arg ? 0 : -EINVAL;
 		break;
+	default:
+		r = parse_snapshot_value(ctl, o->bit, arg);
+		break;
 	}
 	if (r)
 		return ctl_usage_error(ctl, "invalid value '%s' for --%s: %s",
@@ -130,6 +189,8 @@ static void set_flag(struct ctl *ctl, unsigned int bit)
 		ctl->follow = true;
 	else if (bit == OPT_NO_UEVENT)
 		ctl->no_uevent = true;
+	else if (bit == OPT_FORCE)
+		ctl->force = true;
 }
 
 int ctl_parse_options(struct ctl *ctl, int argc, char **argv,

@@ -22,6 +22,9 @@
  *	volume.h	create, adopt, remove, list
  *	filter.h	attach/detach the blkfilter layer
  *	cbt.h		the cbt layer: enable/disable, its answers and maps
+ *	snapshot.h	snapshot sets: create, find, destroy, grow, monitor
+ *	store.h		a snapshot store's segments and dm device
+ *	loop.h		loop devices over a store's files
  *	events.h	read and format blkfilter event records
  *	uevent.h	wait for new records (uevents, DM_DEV_WAIT)
  */
@@ -38,6 +41,9 @@
 #include "volume.h"
 #include "filter.h"
 #include "cbt.h"
+#include "snapshot.h"
+#include "store.h"
+#include "loop.h"
 #include "events.h"
 #include "uevent.h"
 

@@ -460,6 +460,22 @@ out:
 	return r;
 }
 
+int cs_dm_remove_deferred(const char *name, unsigned int flags)
+{
+	struct dm_task *dmt;
+	int r = -ENOMEM;
+
+	dmt = task_new(DM_DEVICE_REMOVE, name);
+	if (!dmt)
+		return task_error();
+	if (!dm_task_deferred_remove(dmt))
+		goto out;
+	r = task_run_cookie(dmt, flags);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
 int cs_dm_set_uuid(const char *name, const char *uuid)
 {
 	struct dm_task *dmt;

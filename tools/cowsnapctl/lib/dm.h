@@ -194,6 +194,17 @@ int cs_dm_resume(const char *name, unsigned int flags);
 int cs_dm_remove(const char *name, unsigned int flags);
 
 /**
+ * cs_dm_remove_deferred() - remove @name, or mark it to be removed when
+ * its last opener closes it (DM_DEFERRED_REMOVE)
+ * @name: dm name
+ * @flags: 0 or CS_DM_HIDDEN
+ *
+ * Return: 0 (removed, or marked while open), -ENXIO if it does not exist,
+ * or -errno.
+ */
+int cs_dm_remove_deferred(const char *name, unsigned int flags);
+
+/**
  * cs_dm_set_uuid() - give @name the dm uuid @uuid (it must have none)
  * @name: dm name
  * @uuid: new dm uuid

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libcowsnap: names and dm uuids of volumes and their layers.
+ * libcowsnap: names and dm uuids of volumes, their layers, snapshot images
+ * and stores.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dm.h"
 #include "names.h"
 #include "util.h"
 
@@ -55,6 +57,91 @@ bool cs_layer_name_valid(const char *layer)
 	return true;
 }
 
+static bool is_vuuid(const char *v, size_t len)
+{
+	size_t i;
+
+	if (len != CS_VUUID_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_lower_hex(v[i]))
+			return false;
+	return true;
+}
+
+static bool id_valid(const char *id, size_t len)
+{
+	size_t i;
+
+	if (!len || len > CS_SNAP_ID_MAX || id[0] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_alnum(id[i]) && id[i] != '_' && id[i] != '-')
+			return false;
+	return true;
+}
+
+int cs_snap_id_check(const char *id)
+{
+	size_t len = strlen(id), i;
+
+	if (!len)
+		return cs_error_set(-EINVAL, id, "empty snapshot set ID");
+	if (len > CS_SNAP_ID_MAX)
+		return cs_error_set(-EINVAL, id,
+				    "snapshot set ID longer than %d characters",
+				    CS_SNAP_ID_MAX);
+	if (id[0] == '-')
+		return cs_error_set(-EINVAL, id,
+				    "snapshot set ID must not start with '-'");
+	for (i = 0; i < len; i++)
+		if (!is_alnum(id[i]) && id[i] != '_' && id[i] != '-')
+			return cs_error_set(-EINVAL, id,
+					    "invalid character '%c' in snapshot set ID (allowed: A-Z a-z 0-9 _ -)",
+					    id[i] >= 0x20 && id[i] < 0x7f ?
+					    id[i] : '?');
+	return 0;
+}
+
+/* "SNAP-<vuuid>-<id>" or "STORE-<id>", after "COWSNAP-". */
+static enum cs_uuid_kind parse_snap(const char *s, char *vuuid, char *id)
+{
+	const char *v = s + 5, *i = s + 6;
+
+	if (!strncmp(s, "SNAP-", 5)) {
+		if (strlen(v) < CS_VUUID_LEN + 2 || !is_vuuid(v, CS_VUUID_LEN) ||
+		    v[CS_VUUID_LEN] != '-')
+			return CS_UUID_INVALID;
+		i = v + CS_VUUID_LEN + 1;
+		if (!id_valid(i, strlen(i)))
+			return CS_UUID_INVALID;
+		if (vuuid) {
+			memcpy(vuuid, v, CS_VUUID_LEN);
+			vuuid[CS_VUUID_LEN] = '\0';
+		}
+		if (id)
+			strcpy(id, i);
+		return CS_UUID_IMAGE;
+	}
+	if (strncmp(s, "STORE-", 6) || !id_valid(i, strlen(i)))
+		return CS_UUID_INVALID;
+	if (vuuid)
+		*vuuid = '\0';
+	if (id)
+		strcpy(id, i);
+	return CS_UUID_STORE;
+}
+
+enum cs_uuid_kind cs_snap_uuid_parse(const char *uuid, char *vuuid, char *id)
+{
+	const size_t plen = strlen(CS_UUID_PREFIX);
+
+	if (!uuid || strncmp(uuid, CS_UUID_PREFIX, plen) ||
+	    uuid[plen] != 'S')
+		return cs_uuid_parse(uuid, vuuid, NULL);
+	return parse_snap(uuid + plen, vuuid, id);
+}
+
 enum cs_uuid_kind cs_uuid_parse(const char *uuid, char *vuuid, char *layer)
 {
 	const size_t plen = strlen(CS_UUID_PREFIX);
@@ -68,6 +155,8 @@ enum cs_uuid_kind cs_uuid_parse(const char *uuid, char *vuuid, char *layer)
 	if (strncmp(uuid, CS_UUID_PREFIX, plen))
 		return CS_UUID_FOREIGN;
 	v = uuid + plen;
+	if (*v == 'S')		/* no hex digit: an image or a store */
+		return parse_snap(v, vuuid, NULL);
 	for (i = 0; i < CS_VUUID_LEN; i++)
 		if (!is_lower_hex(v[i]))
 			return CS_UUID_INVALID;
@@ -114,4 +203,32 @@ int cs_layer_dm_name(const char *vol, const char *layer, char *buf,
 		return -EINVAL;
 	n = snprintf(buf, size, "%s-%s", vol, layer);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int cs_image_names(const char *vol, const char *vuuid, const char *id,
+		   char *name, char *uuid)
+{
+	int n;
+
+	if (!is_vuuid(vuuid, strlen(vuuid)) || !id_valid(id, strlen(id)))
+		return -EINVAL;
+	n = snprintf(name ? name : NULL, name ? CS_DM_NAME_LEN : 0, "%s@%s",
+		     vol, id);
+	if (n < 0 || n >= CS_DM_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (uuid)
+		snprintf(uuid, CS_DM_UUID_LEN, CS_UUID_IMAGE_PREFIX "%s-%s",
+			 vuuid, id);
+	return 0;
+}
+
+int cs_store_names(const char *id, char *name, char *uuid)
+{
+	if (!id_valid(id, strlen(id)))
+		return -EINVAL;
+	if (name)
+		snprintf(name, CS_DM_NAME_LEN, "cowsnap@%s.store", id);
+	if (uuid)
+		snprintf(uuid, CS_DM_UUID_LEN, CS_UUID_STORE_PREFIX "%s", id);
+	return 0;
 }

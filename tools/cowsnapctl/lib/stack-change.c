@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libcowsnap: pushing and removing layers of a live volume, with undo.
- *
- * Order of a push (the "-real" pattern):
- *
- *	1. create VOL-<layer> with VOL's table        undo: remove it
- *	2. suspend VOL, lockfs                         undo: resume VOL
- *	3. load VOL's new table                        undo: clear, resume
- *	4. resume VOL                                  undo: load old, resume
+ * libcowsnap: removing layers of a live volume, with undo, and the table
+ * changes that pushing (stack-push.c) shares.
  *
  * Removing the layer whose target is in the table of device D (the top or
  * a hidden layer) gives D the table of the device below it, then removes
@@ -20,10 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stack.h"
+#include "stack-priv.h"
 
-/* Refuse to touch a top device that someone else is in the middle of. */
-static int check_idle(const struct cs_volume *vol)
+int cs_stack_check_idle(const struct cs_volume *vol)
 {
 	const struct cs_dm_info *top = &vol->layers[0].info;
 
@@ -38,12 +31,8 @@ static int check_idle(const struct cs_volume *vol)
 	return 0;
 }
 
-/*
- * Put @old back as the live table of @name after a failed change.  Every
- * failure here is added to the error already recorded.
- */
-static void restore_table(const char *name, const struct cs_table *old,
-			  bool reload, unsigned int flags)
+void cs_stack_restore_table(const char *name, const struct cs_table *old,
+			    bool reload, unsigned int flags)
 {
 	int r;
 
@@ -60,7 +49,8 @@ static void restore_table(const char *name, const struct cs_table *old,
 				strerror(-r));
 }
 
-static int explain_load(int r, const char *name, const struct cs_table *new)
+int cs_stack_explain_load(int r, const char *name,
+			  const struct cs_table *new)
 {
 	const char *type = new->nr ? new->targets[0].type : "";
 
@@ -72,8 +62,8 @@ static int explain_load(int r, const char *name, const struct cs_table *new)
 			    strerror(-r), r == -EINVAL ? " (see dmesg)" : "");
 }
 
-/* Record a failed step, or add it to the error already recorded (undo). */
-static int step_failed(bool undo, int r, const char *name, const char *what)
+int cs_stack_step_failed(bool undo, int r, const char *name,
+			 const char *what)
 {
 	if (undo)
 		cs_error_append("undo: %s: %s: %s", name, what, strerror(-r));
@@ -82,16 +72,9 @@ static int step_failed(bool undo, int r, const char *name, const char *what)
 	return r;
 }
 
-/*
- * Replace the live table @old of device @name by @new: suspend (with
- * lockfs for the top, without for a @hidden layer), load, resume.  On
- * failure @old is live again, or an undo failure is recorded too.  @undo:
- * this call is itself an undo; add its failures to the error already
- * recorded.
- */
-static int replace_table(const char *name, bool hidden,
-			 const struct cs_table *old, const struct cs_table *new,
-			 bool undo)
+int cs_stack_replace_table(const char *name, bool hidden,
+			   const struct cs_table *old,
+			   const struct cs_table *new, bool undo)
 {
 	unsigned int flags = hidden ? CS_DM_HIDDEN : 0;
 	int r;
@@ -99,7 +82,7 @@ static int replace_table(const char *name, bool hidden,
 	cs_log(1, "%s: suspending%s", name, hidden ? "" : " (lockfs)");
 	r = cs_dm_suspend(name, !hidden);
 	if (r) {
-		step_failed(undo, r, name, "cannot suspend");
+		cs_stack_step_failed(undo, r, name, "cannot suspend");
 		(void)cs_dm_resume(name, flags);
 		return r;
 	}
@@ -108,17 +91,18 @@ static int replace_table(const char *name, bool hidden,
 	r = cs_dm_load(name, new);
 	if (r) {
 		if (undo)
-			step_failed(undo, r, name, "cannot load table");
+			cs_stack_step_failed(undo, r, name, "cannot load table");
 		else
-			explain_load(r, name, new);
-		restore_table(name, old, false, flags);
+			cs_stack_explain_load(r, name, new);
+		cs_stack_restore_table(name, old, false, flags);
 		return r;
 	}
 	cs_log(1, "%s: resuming", name);
 	r = cs_dm_resume(name, flags);
 	if (r) {
-		step_failed(undo, r, name, "cannot resume with the new table");
-		restore_table(name, old, true, flags);
+		cs_stack_step_failed(undo, r, name,
+				     "cannot resume with the new table");
+		cs_stack_restore_table(name, old, true, flags);
 		return r;
 	}
 	return 0;
@@ -138,95 +122,26 @@ static int change_table(const struct cs_volume *vol, unsigned int idx,
 	int r, r2;
 
 	if (!idx)
-		return replace_table(name, false, old, new, undo);
+		return cs_stack_replace_table(name, false, old, new, undo);
 	cs_log(1, "%s: suspending (lockfs)", vol->name);
 	r = cs_dm_suspend(vol->name, true);
 	if (r) {
-		step_failed(undo, r, vol->name, "cannot suspend");
+		cs_stack_step_failed(undo, r, vol->name, "cannot suspend");
 		(void)cs_dm_resume(vol->name, 0);
 		return r;
 	}
-	r = replace_table(name, true, old, new, undo);
+	r = cs_stack_replace_table(name, true, old, new, undo);
 	cs_log(1, "%s: resuming", vol->name);
 	r2 = cs_dm_resume(vol->name, 0);
 	if (!r2)
 		return r;
 	if (!r) {
-		step_failed(undo, r2, vol->name, "cannot resume");
+		cs_stack_step_failed(undo, r2, vol->name, "cannot resume");
 		/* Give the layer its table back so that the caller's undo holds. */
-		(void)replace_table(name, true, new, old, true);
+		(void)cs_stack_replace_table(name, true, new, old, true);
 		r = r2;
 	}
 	cs_error_append("%s left suspended", vol->name);
-	return r;
-}
-
-static int create_layer(struct cs_volume *vol, const char *layer,
-			char *lname, size_t size, struct cs_dm_info *info)
-{
-	char luuid[CS_DM_UUID_LEN];
-	int r;
-
-	r = cs_layer_dm_name(vol->name, layer, lname, size);
-	if (!r)
-		r = cs_uuid_format(vol->vuuid, layer, luuid, sizeof(luuid));
-	if (r)
-		return cs_error_set(r, vol->name, "cannot name layer %s: %s",
-				    layer, strerror(-r));
-	r = cs_dm_info(lname, info);
-	if (!r && info->exists)
-		return cs_error_set(-EEXIST, lname, "already exists");
-	cs_log(1, "%s: creating with the table of %s", lname, vol->name);
-	r = cs_dm_create(lname, luuid, &vol->layers[0].table, CS_DM_HIDDEN);
-	if (r)
-		return cs_error_set(r, lname, "cannot create: %s",
-				    strerror(-r));
-	r = cs_dm_info(lname, info);
-	if (!r && !info->exists)
-		r = -ENXIO;
-	if (r) {
-		cs_error_set(r, lname, "cannot read new device: %s",
-			     strerror(-r));
-		(void)cs_dm_remove(lname, CS_DM_HIDDEN);
-	}
-	return r;
-}
-
-int cs_stack_push(struct cs_volume *vol, const char *layer, const char *type,
-		  const char *params)
-{
-	char lname[CS_DM_NAME_LEN], devno[CS_DEVNO_LEN], line[512];
-	struct cs_table new = { 0 };
-	struct cs_dm_info info;
-	int r, r2;
-
-	if (vol->nr_layers == CS_STACK_MAX)
-		return cs_error_set(-E2BIG, vol->name, "stack is full");
-	r = check_idle(vol);
-	if (r)
-		return r;
-	r = create_layer(vol, layer, lname, sizeof(lname), &info);
-	if (r)
-		return r;
-	snprintf(line, sizeof(line), "%s%s%s",
-		 cs_format_devno(info.dev.major, info.dev.minor, devno),
-		 *params ? " " : "", params);
-	r = cs_table_add(&new, 0, vol->size, type, line);
-	if (r) {
-		cs_error_set(r, vol->name, "%s", strerror(-r));
-		goto undo;
-	}
-	r = replace_table(vol->name, false, &vol->layers[0].table, &new, false);
-	if (!r)
-		goto out;
-undo:
-	cs_log(1, "%s: removing", lname);
-	r2 = cs_dm_remove(lname, CS_DM_HIDDEN);
-	if (r2)
-		cs_error_append("undo: %s not removed: %s", lname,
-				strerror(-r2));
-out:
-	cs_table_free(&new);
 	return r;
 }
 
@@ -251,7 +166,7 @@ int cs_stack_remove(struct cs_volume *vol, unsigned int idx)
 		return cs_error_set(-EINVAL, vol->name, "has no layer to remove");
 	l = &vol->layers[idx];
 	below = &vol->layers[idx + 1];
-	r = check_idle(vol);
+	r = cs_stack_check_idle(vol);
 	if (!r && idx)
 		r = check_layer_idle(l);
 	if (r)

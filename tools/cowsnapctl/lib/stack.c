@@ -32,6 +32,12 @@ static int check_top(const char *name, const struct cs_dm_info *info,
 	case CS_UUID_LAYER:
 		return cs_error_set(-EMEDIUMTYPE, name,
 				    "is a hidden layer of a cowsnap volume, not a volume");
+	case CS_UUID_IMAGE:
+		return cs_error_set(-EMEDIUMTYPE, name,
+				    "is the image of a snapshot set, not a volume");
+	case CS_UUID_STORE:
+		return cs_error_set(-EMEDIUMTYPE, name,
+				    "is the store of a snapshot set, not a volume");
 	default:
 		return cs_error_set(-EMEDIUMTYPE, name,
 				    "has a malformed cowsnap dm uuid %s",

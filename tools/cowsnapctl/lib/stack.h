@@ -90,15 +90,112 @@ void cs_volume_free(struct cs_volume *vol);
 int cs_volume_find_target(const struct cs_volume *vol, const char *type);
 
 /**
+ * enum cs_push_step - how far a push in steps (struct cs_push) got
+ * @CS_PUSH_NONE: nothing done
+ * @CS_PUSH_CREATED: VOL-<layer> exists with the top's table
+ * @CS_PUSH_LOADED: the top's new table is loaded, inactive
+ * @CS_PUSH_SUSPENDED: the top is suspended with lockfs
+ * @CS_PUSH_RESUMED: the top runs its new table: done
+ * @CS_PUSH_BROKEN: resuming failed; the top may be suspended
+ */
+enum cs_push_step {
+	CS_PUSH_NONE,
+	CS_PUSH_CREATED,
+	CS_PUSH_LOADED,
+	CS_PUSH_SUSPENDED,
+	CS_PUSH_RESUMED,
+	CS_PUSH_BROKEN,
+};
+
+/**
+ * struct cs_push - a layer being pushed below the top of a volume, in
+ * steps, so that several volumes can be suspended at once (snapshot sets)
+ * @vol: the volume, from cs_volume_open(); stale once resumed
+ * @lname: dm name of the new hidden device VOL-<layer>
+ * @linfo: its dm information, once created
+ * @table: the top's new table, once loaded
+ * @step: how far it got
+ *
+ *	cs_push_create()    create VOL-<layer> with the top's table
+ *	cs_push_load()      load the top's new table (inactive)
+ *	cs_push_suspend()   suspend the top with lockfs
+ *	cs_push_resume()    resume it: the new table is live
+ *	cs_push_undo()      from any step back to where it started
+ *	cs_push_free()      free what the push holds
+ */
+struct cs_push {
+	struct cs_volume *vol;
+	char lname[CS_DM_NAME_LEN];
+	struct cs_dm_info linfo;
+	struct cs_table table;
+	enum cs_push_step step;
+};
+
+/**
+ * cs_push_create() - first step: create hidden device VOL-@layer with the
+ * table of the top of @vol
+ * @p: push, zeroed here
+ * @vol: volume from cs_volume_open()
+ * @layer: layer name
+ *
+ * Return: 0; -E2BIG if the stack is full; -EEXIST if VOL-@layer exists;
+ * -EBUSY if the top is suspended or has an inactive table; or -errno.  An
+ * error is recorded on failure; nothing is left to undo then.
+ */
+int cs_push_create(struct cs_push *p, struct cs_volume *vol,
+		   const char *layer);
+
+/**
+ * cs_push_load() - load "0 <size> @type <dev> @params" as the inactive
+ * table of the top, <dev> being VOL-<layer>
+ * @p: push after cs_push_create()
+ * @type: target type
+ * @params: parameters after the device number ("" for none)
+ *
+ * Return: 0; -EINVAL if the kernel refused the table; or -errno (recorded).
+ */
+int cs_push_load(struct cs_push *p, const char *type, const char *params);
+
+/**
+ * cs_push_suspend() - suspend the top with lockfs (its filesystem is
+ * frozen and flushed)
+ * @p: push after cs_push_load()
+ *
+ * Return: 0 or -errno (recorded).
+ */
+int cs_push_suspend(struct cs_push *p);
+
+/**
+ * cs_push_resume() - resume the top: the loaded table becomes live
+ * @p: push after cs_push_suspend()
+ *
+ * Return: 0 or -errno (recorded).
+ */
+int cs_push_resume(struct cs_push *p);
+
+/**
+ * cs_push_undo() - take every step of @p back, last first: the top gets
+ * its old table live again, VOL-<layer> is removed
+ * @p: push at any step
+ *
+ * Failures are added to the error already recorded.
+ */
+void cs_push_undo(struct cs_push *p);
+
+/** cs_push_free() - free what @p holds (not the volume) */
+void cs_push_free(struct cs_push *p);
+
+/**
  * cs_stack_push() - insert a layer right below the top of @vol
  * @vol: volume from cs_volume_open(); stale afterwards, free it
  * @layer: layer name of the new hidden device, e.g. CS_LAYER_REAL
  * @type: target type the top will use
  * @params: target parameters after the device number ("" for none)
  *
- * Creates hidden device VOL-@layer with the top's table, then suspends
- * the top (lockfs) and gives it the table "0 <size> @type <dev> @params",
- * where <dev> is the new device.  Undoes everything on failure.
+ * Creates hidden device VOL-@layer with the top's table, loads the table
+ * "0 <size> @type <dev> @params" into the top, where <dev> is the new
+ * device, then suspends the top (lockfs) and resumes it with that table:
+ * the steps of struct cs_push.  Undoes everything on failure.
  *
  * Return: 0; -EEXIST if VOL-@layer exists; -EBUSY if the top is suspended
  * or has an inactive table; -EINVAL if the kernel refused the new table;

@@ -25,6 +25,7 @@ struct cs_watch {
 	char dev_name[CS_DM_NAME_LEN];
 	struct cs_devno dev;
 	int fd;			/* uevent socket, -1: DM_DEV_WAIT */
+	int extra_fd;		/* cs_watch_add_fd(), -1: none */
 	bool armed;
 	uint32_t event_nr;
 };
@@ -188,6 +189,7 @@ int cs_watch_open(const char *dev, unsigned int flags, struct cs_watch **wp)
 	snprintf(w->dev_name, sizeof(w->dev_name), "%s", dev);
 	w->dev = info.dev;
 	w->fd = -1;
+	w->extra_fd = -1;
 	if (!(flags & CS_WATCH_DM_WAIT)) {
 		w->fd = uevent_open();
 		if (w->fd < 0)
@@ -203,6 +205,11 @@ int cs_watch_open(const char *dev, unsigned int flags, struct cs_watch **wp)
 bool cs_watch_uses_uevents(const struct cs_watch *w)
 {
 	return w->fd >= 0;
+}
+
+void cs_watch_add_fd(struct cs_watch *w, int fd)
+{
+	w->extra_fd = fd;
 }
 
 int cs_watch_arm(struct cs_watch *w)
@@ -235,7 +242,10 @@ static int wait_uevent(struct cs_watch *w, int timeout_ms)
 {
 	bool rescan = timeout_ms < 0 || timeout_ms > CS_WATCH_RESCAN_MS;
 	int64_t deadline = now_ms() + (rescan ? CS_WATCH_RESCAN_MS : timeout_ms);
-	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = w->fd, .events = POLLIN },
+		{ .fd = w->extra_fd, .events = POLLIN },
+	};
 	int64_t left;
 	int r;
 
@@ -243,7 +253,7 @@ static int wait_uevent(struct cs_watch *w, int timeout_ms)
 		left = deadline - now_ms();
 		if (left <= 0)
 			return rescan ? 1 : 0;
-		r = poll(&pfd, 1, (int)left);
+		r = poll(pfd, w->extra_fd >= 0 ? 2 : 1, (int)left);
 		if (r < 0)
 			return errno == EINTR ? -EINTR :
 			       cs_error_set(-errno, w->dev_name,
@@ -251,6 +261,8 @@ static int wait_uevent(struct cs_watch *w, int timeout_ms)
 					    strerror(errno));
 		if (!r)
 			continue;
+		if (pfd[1].revents)
+			return CS_WATCH_FD;
 		r = uevent_drain(w);
 		if (r < 0)
 			return cs_error_set(r, w->dev_name,

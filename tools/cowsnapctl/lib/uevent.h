@@ -29,6 +29,9 @@
 #define CS_WATCH_RESCAN_MS	1000
 /** CS_WATCH_DM_WAIT - cs_watch_open() flag: use DM_DEV_WAIT, no uevents */
 #define CS_WATCH_DM_WAIT	0x1
+/** CS_WATCH_FD - cs_watch_wait(): the descriptor of cs_watch_add_fd() is
+ * readable */
+#define CS_WATCH_FD		2
 
 /**
  * struct cs_uevent - the parts of a kernel uevent cowsnap looks at
@@ -85,6 +88,14 @@ int cs_watch_open(const char *dev, unsigned int flags, struct cs_watch **wp);
 bool cs_watch_uses_uevents(const struct cs_watch *w);
 
 /**
+ * cs_watch_add_fd() - also end cs_watch_wait() when @fd is readable
+ * @w: watch
+ * @fd: descriptor to poll as well, -1 for none; a DM_DEV_WAIT watch
+ *	ignores it
+ */
+void cs_watch_add_fd(struct cs_watch *w, int fd);
+
+/**
  * cs_watch_arm() - note the device's event counter before reading records
  * @w: watch
  *
@@ -99,7 +110,8 @@ int cs_watch_arm(struct cs_watch *w);
  *	DM_DEV_WAIT fallback ignores it and waits for an event or a signal
  *
  * A uevent watch returns 1 at least every CS_WATCH_RESCAN_MS.
- * Return: 1 read records now; 0 @timeout_ms passed; -EINTR a signal
+ * Return: 1 read records now; CS_WATCH_FD the descriptor of
+ * cs_watch_add_fd() is readable; 0 @timeout_ms passed; -EINTR a signal
  * arrived; or -errno (recorded).
  */
 int cs_watch_wait(struct cs_watch *w, int timeout_ms);

@@ -120,6 +120,33 @@ int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+int cs_parse_size(const char *s, uint64_t *bytes)
+{
+	static const char units[] = "kmgt";
+	char num[24], *u;
+	unsigned int shift = 0;
+	size_t len;
+	uint64_t v;
+	int r;
+
+	len = s ? strlen(s) : 0;
+	if (!len || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len + 1);
+	u = strchr(units, num[len - 1] | 0x20);		/* never a digit */
+	if (u) {
+		shift = 10 * (unsigned int)(u - units + 1);
+		num[len - 1] = '\0';
+	}
+	r = cs_parse_u64(num, &v);
+	if (r)
+		return r;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = v << shift;
+	return 0;
+}
+
 int cs_split_fields(char *line, char **f, int max)
 {
 	int n = 0;

@@ -105,6 +105,17 @@ int cs_parse_uint(const char *s, unsigned int min, unsigned int max,
 		  unsigned int *val);
 
 /**
+ * cs_parse_size() - parse a size in bytes: a decimal number with an
+ * optional suffix K, M, G, T (or k, m, g, t; powers of 1024)
+ * @s: the text, e.g. "512M"; no blanks, no sign
+ * @bytes: result
+ *
+ * Return: 0, -EINVAL if @s is malformed, -ERANGE if it does not fit in
+ * 64 bits.
+ */
+int cs_parse_size(const char *s, uint64_t *bytes);
+
+/**
  * cs_split_fields() - split @line at single spaces, in place
  * @line: the text; each space becomes a NUL
  * @f: receives pointers to the fields, at most @max of them
