@@ -10,7 +10,9 @@ die() { echo "demo: $*" >&2; exit 1; }
 MNT=/mnt/demo
 cleanup() {
 	set +e
-	kill "$WATCH" 2>/dev/null
+	kill "$WATCH" $WRITER 2>/dev/null
+	umount /mnt/snap 2>/dev/null
+	cowsnapctl snapshot destroy nightly --force 2>/dev/null
 	umount "$MNT" 2>/dev/null
 	cowsnapctl cbt disable demo 2>/dev/null
 	cowsnapctl remove demo 2>/dev/null
@@ -18,6 +20,7 @@ cleanup() {
 	rm -f /tmp/demo-disk.img
 }
 WATCH=
+WRITER=
 trap cleanup EXIT
 
 step "A 256 MiB disk: a loop device over a file"
@@ -113,17 +116,59 @@ for b in $(filefrag -v -b4096 "$MNT/data/file2" |
 	echo "block $b of file2: in the incremental"
 done
 
+step "A snapshot of the live filesystem, taken while a writer runs"
+# The writer appends numbered lines to a log, one every few milliseconds.
+( i=0; while :; do i=$((i + 1)); echo "line $i" >> "$MNT/data/live.log"; done ) &
+WRITER=$!
+sleep 1
+(cd "$MNT/data" && sha256sum file1 file2 file3 file4 > /tmp/demo-snap.sha256)
+mkdir -p /tmp/demo-store
+run cowsnapctl snapshot create demo --name nightly --store /tmp/demo-store \
+	--store-size 16M --store-limit 128M
+run cowsnapctl snapshot list
+
+step "Mount the image read-only and read it, while the origin is written"
+run e2fsck -fn /dev/mapper/demo@nightly
+mkdir -p /mnt/snap
+run mount -o ro /dev/mapper/demo@nightly /mnt/snap
+# Rewrite file1 on the origin: 4 MiB the snapshot must not see.
+dd if=/dev/urandom of="$MNT/data/file1" bs=64k count=64 conv=notrunc 2>/dev/null
+sync
+(cd /mnt/snap/data && run sha256sum -c /tmp/demo-snap.sha256)
+echo "origin's file1 now: $(sha256sum < "$MNT/data/file1" | cut -c1-16)..."
+echo "image's  file1:     $(sha256sum < /mnt/snap/data/file1 | cut -c1-16)..."
+[ "$(sha256sum < /mnt/snap/data/file1)" != "$(sha256sum < "$MNT/data/file1")" ] ||
+	die "the origin's file1 should differ from the image's"
+kill "$WRITER"; wait "$WRITER" 2>/dev/null || true
+WRITER=
+snap_lines=$(wc -l < /mnt/snap/data/live.log)
+live_lines=$(wc -l < "$MNT/data/live.log")
+echo "live.log: $snap_lines lines in the image, $live_lines on the origin"
+[ "$snap_lines" -lt "$live_lines" ] || die "the writer went on after the snapshot"
+head -n "$snap_lines" "$MNT/data/live.log" | cmp - /mnt/snap/data/live.log ||
+	die "the image's live.log is not a prefix of the origin's"
+echo "the image's live.log is exactly the first $snap_lines lines: one instant"
+run cowsnapctl snapshot info nightly
+
+step "Release the snapshot; the tracker keeps tracking"
+run umount /mnt/snap
+run cowsnapctl snapshot destroy nightly
+run cowsnapctl status demo
+
 step "Exactly what was written: raw writes beneath no filesystem"
 run umount "$MNT"
-run cowsnapctl cbt checkpoint demo
+run cowsnapctl cbt checkpoint demo > /tmp/demo.checkpoint
+cat /tmp/demo.checkpoint
+since=$(awk '$1 == "frozen:" { print $2 }' /tmp/demo.checkpoint)
+[ -n "$since" ] || die "no frozen number from the checkpoint"
 for blk in 100 101 2000 4095; do
 	dd if=/dev/urandom of=/dev/mapper/demo bs=64k count=1 seek=$blk \
 		oflag=direct conv=notrunc 2>/dev/null
 done
 echo "wrote 64 KiB blocks 100, 101, 2000 and 4095"
 run cowsnapctl cbt checkpoint demo
-run cowsnapctl cbt changes demo --since 3
-got=$(ranges 3)
+run cowsnapctl cbt changes demo --since "$since"
+got=$(ranges "$since")
 echo "ranges (start+blocks): $got"
 [ "$got" = "100+2 2000+1 4095+1 " ] || die "expected exactly 100+2 2000+1 4095+1"
 echo "the incremental holds exactly the blocks written, nothing else"
@@ -132,4 +177,4 @@ step "Remove the tracker and the volume"
 run cowsnapctl cbt disable demo
 run cowsnapctl remove demo
 
-step "Done: the filter came and went under a mounted filesystem, the failed read was reported with its sector, and the change tracker found exactly the blocks written."
+step "Done: the filter came and went under a mounted filesystem, the failed read was reported with its sector, the snapshot held the filesystem as it was at one instant while it was rewritten, and the change tracker found exactly the blocks written."
