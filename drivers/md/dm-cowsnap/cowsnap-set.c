@@ -406,6 +406,9 @@ void cowsnap_set_leave(struct cowsnap_c *cc)
 		if (m->nr_images)
 			cowsnap_set_corrupt(set, ENODEV, m);
 	}
+	/* A member that never began goes with its last table. */
+	if (!m->nr_origins && !m->nr_images && !m->started)
+		cowsnap_member_free(m);
 	mutex_unlock(&set->lock);
 	mutex_unlock(&cowsnap_sets_lock);
 	cowsnap_set_put(set);
