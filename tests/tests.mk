@@ -27,6 +27,7 @@ VM_TEST_BINS	:= $(VM_TEST_SRCS:tests/%.c=$(HOST)/tests/%)
 userspace: $(UNIT_BINS) $(VM_TEST_BINS)
 
 $(HOST)/obj/tests/%.o: tests/%.c $(wildcard tests/lib/*.h) \
+		       $(wildcard tests/*/*.h) \
 		       $(wildcard include/uapi/linux/*.h) \
 		       $(wildcard tools/cowsnapctl/lib/*.h)
 	@mkdir -p $(dir $@)

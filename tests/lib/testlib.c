@@ -146,6 +146,35 @@ char *tl_loop_create(uint64_t bytes)
 	return out;
 }
 
+char *tl_loop_create_in(const char *dir, uint64_t bytes)
+{
+	char *file, *out = NULL, *nl;
+	int fd;
+
+	if (asprintf(&file, "%s/cowsnap-test-XXXXXX", dir) < 0)
+		abort();
+	fd = mkstemp(file);
+	if (fd < 0) {
+		free(file);
+		return NULL;
+	}
+	tl_defer("rm -f %s", file);
+	tl_defer("losetup -j %s -O NAME -n | xargs -r -n1 losetup -d", file);
+	if (ftruncate(fd, (off_t)bytes) ||
+	    tl_run(&out, "losetup --show -f %s", file)) {
+		close(fd);
+		free(file);
+		free(out);
+		return NULL;
+	}
+	close(fd);
+	free(file);
+	nl = strchr(out, '\n');
+	if (nl)
+		*nl = '\0';
+	return out;
+}
+
 const char *tl_dm_name(const char *what)
 {
 	static char name[128];

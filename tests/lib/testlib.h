@@ -43,6 +43,13 @@ void tl_teardown(void);
 char *tl_loop_create(uint64_t bytes);
 
 /*
+ * tl_loop_create_in - the same with the file in directory @dir (say on a
+ * filesystem mounted by the test, for what tmpfs cannot do: write-zeroes,
+ * O_DIRECT).  The teardown detaches it and removes the file.
+ */
+char *tl_loop_create_in(const char *dir, uint64_t bytes);
+
+/*
  * tl_dm_name - a dm device name unique to this test process:
  * "cstest-<pid>-<what>".  Returns a static buffer, overwritten per call.
  */
