@@ -39,16 +39,6 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART */
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
-
 static void print_event(const struct waiter *w, const struct cs_snap_event *e)
 {
 	char line[CS_SNAP_EVENT_LINE_LEN];
@@ -153,7 +143,7 @@ static int do_wait(struct ctl *ctl)
 		r = cs_snap_get_info(w.dev, &info);
 		w.after = info.last_event;
 	}
-	catch_signals();
+	ctl_catch_signals(on_signal);
 	if (ctl->timeout)
 		alarm(ctl->timeout);	/* ends a DM_DEV_WAIT too */
 	if (!r)

@@ -186,17 +186,71 @@ void ctl_print_options(unsigned int mask);
 void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * ctl_follow() - read records, then wait for more and read again, until
- * SIGINT, SIGTERM, --timeout or @done ends it
- * @ctl: options (--timeout, --no-uevent)
- * @dev: dm device whose uevents and event counter announce new records
- * @drain: reads and prints every new record; Return: 0 or -errno
- * @done: Return: true when enough has been printed (--count)
- * @priv: passed to @drain and @done
- *
- * Return: 0 (also when interrupted) or -errno from @drain or the watch.
+ * ctl_catch_signals() - have SIGINT, SIGTERM and SIGALRM call @handler,
+ * interrupting a wait in progress (no SA_RESTART)
+ * @handler: the signal handler
  */
-int ctl_follow(const struct ctl *ctl, const char *dev, int (*drain)(void *),
-	       bool (*done)(void *), void *priv);
+void ctl_catch_signals(void (*handler)(int));
+
+/**
+ * struct ctl_page - one page of event records, as ctl_read_records() sees
+ * it
+ * @last_seq: newest record of the device (0: none ever)
+ * @first_seq: oldest record it still keeps
+ * @dropped: records it dropped in total (if struct ctl_records.dropped)
+ * @missed: records after the one asked for that it no longer keeps
+ * @count: records in the page
+ */
+struct ctl_page {
+	uint64_t last_seq;
+	uint64_t first_seq;
+	uint64_t dropped;
+	uint64_t missed;
+	unsigned int count;
+};
+
+/**
+ * struct ctl_records - a kind of event records that ctl_read_records()
+ * reads and prints
+ * @what: what the records are, in warnings: "event", "cbt event"
+ * @restart: the likely cause of a sequence restarting, in a warning:
+ *	"filter attached"
+ * @dropped: the device counts dropped records (struct ctl_page.dropped)
+ * @max: most records one read returns, or 0 if a read takes no limit
+ * @read: read the page of records after @after, at most @max of them
+ *	(0: the device's maximum), and keep it in @src until @free; Return: 0
+ *	or -errno, recorded
+ * @print: print record @i of the page kept, as a line or with --json as a
+ *	JSON object; Return: its sequence number
+ * @free: free the page kept
+ */
+struct ctl_records {
+	const char *what;
+	const char *restart;
+	bool dropped;
+	unsigned int max;
+	int (*read)(void *src, uint64_t after, unsigned int max,
+		    struct ctl_page *page);
+	uint64_t (*print)(void *src, const struct ctl *ctl, unsigned int i);
+	void (*free)(void *src);
+};
+
+/**
+ * ctl_read_records() - print the event records of volume ctl->args[0]
+ * after --since; with --follow wait for more and print them, until SIGINT,
+ * SIGTERM, --timeout or --count ends it
+ * @ctl: options (--json, --since, --follow, --count, --timeout,
+ *	--no-uevent)
+ * @dev: dm device whose uevents and event counter announce new records
+ * @rs: the kind of records
+ * @src: passed to @rs's functions
+ *
+ * A warning is printed (and with --json a "missed" object) when records
+ * were lost before being read, and when the sequence restarted.
+ *
+ * Return: 0 (also when interrupted) or -errno from @rs->read or the watch.
+ */
+int ctl_read_records(const struct ctl *ctl, const char *dev,
+		     const struct ctl_records *rs, void *src);
 
 #endif /* COWSNAPCTL_H */

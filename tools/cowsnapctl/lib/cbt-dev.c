@@ -24,81 +24,39 @@
  * The layer
  * ---------------------------------------------------------------------- */
 
-int cs_cbt_enable(const char *name, uint32_t block_size)
-{
-	char params[CBT_ID_MAX + 48];
-	struct cs_volume *vol;
-	int r;
+static const struct cs_layer_type cbt_layer = {
+	.layer = CS_LAYER_CBT, .target = CBT_TARGET_NAME,
+	.present = "cbt already enabled", .absent = "cbt is not enabled",
+};
 
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = cs_volume_find_target(vol, CBT_TARGET_NAME);
-	if (r >= 0) {
-		r = cs_error_set(-EEXIST, name, "cbt already enabled (%s)",
-				 vol->layers[r].info.name);
-		goto out;
-	}
-	/* The volume uuid: stable, so every reload finds the same tracker. */
-	r = cs_cbt_table_params(vol->vuuid, block_size, params,
-				sizeof(params));
-	if (!r)
-		r = cs_stack_push(vol, CS_LAYER_CBT, CBT_TARGET_NAME, params);
-out:
-	cs_volume_free(vol);
-	return r;
+/* The volume uuid is the tracker id: stable, so every reload finds the
+ * same tracker. */
+static int cbt_params(const struct cs_volume *vol, const void *arg,
+		      char *buf, size_t size)
+{
+	return cs_cbt_table_params(vol->vuuid, *(const uint32_t *)arg, buf,
+				   size);
 }
 
-/* The index of the layer holding the cbt target, or -ENOTCONN. */
-static int find_cbt(const struct cs_volume *vol, const char *name)
+int cs_cbt_enable(const char *name, uint32_t block_size)
 {
-	int i = cs_volume_find_target(vol, CBT_TARGET_NAME);
-
-	if (i < 0)
-		return cs_error_set(-ENOTCONN, name, "cbt is not enabled");
-	return i;
+	return cs_layer_enable(name, &cbt_layer, cbt_params, &block_size);
 }
 
 int cs_cbt_disable(const char *name)
 {
-	struct cs_volume *vol;
-	int r;
-
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = find_cbt(vol, name);
-	if (r < 0)
-		goto out;
-	if (!cs_table_is(&vol->layers[r].table, CBT_TARGET_NAME) ||
-	    (unsigned int)r + 1 >= vol->nr_layers) {
-		r = cs_error_set(-EBUSY, vol->layers[r].info.name,
-				 "table is not a single cbt target over a layer of %s; not touching it",
-				 name);
-		goto out;
-	}
-	r = cs_stack_remove(vol, (unsigned int)r);
-out:
-	cs_volume_free(vol);
-	return r;
+	return cs_layer_disable(name, &cbt_layer);
 }
 
 int cs_cbt_open(const char *name, struct cs_cbt *cbt)
 {
-	struct cs_volume *vol;
+	struct cs_dm_info info;
 	int r;
 
 	memset(cbt, 0, sizeof(*cbt));
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = find_cbt(vol, name);
-	if (r >= 0) {
-		snprintf(cbt->dev, sizeof(cbt->dev), "%s",
-			 vol->layers[r].info.name);
-		r = 0;
-	}
-	cs_volume_free(vol);
+	r = cs_layer_find(name, &cbt_layer, &info);
+	if (!r)
+		snprintf(cbt->dev, sizeof(cbt->dev), "%s", info.name);
 	return r;
 }
 

@@ -24,38 +24,6 @@
  * Fields
  * ---------------------------------------------------------------------- */
 
-/* A copy of a one-line answer without its optional final newline. */
-static int dup_line(const char *answer, char **copy)
-{
-	size_t len = strlen(answer);
-
-	if (len && answer[len - 1] == '\n')
-		len--;
-	if (memchr(answer, '\n', len))
-		return -EINVAL;
-	*copy = strndup(answer, len);
-	return *copy ? 0 : -ENOMEM;
-}
-
-/* "key=value" fields with exactly @keys, in order; values in @vals. */
-static int parse_pairs(char *line, const char *const *keys, int nr,
-		       char **vals)
-{
-	char *f[16];
-	size_t len;
-	int i;
-
-	if (nr > 16 || cs_split_fields(line, f, nr) != nr)
-		return -EINVAL;
-	for (i = 0; i < nr; i++) {
-		len = strlen(keys[i]);
-		if (strncmp(f[i], keys[i], len) || f[i][len] != '=')
-			return -EINVAL;
-		vals[i] = f[i] + len + 1;
-	}
-	return 0;
-}
-
 static bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
@@ -76,21 +44,6 @@ static int parse_uuid(const char *s, char *out)
 		if (dash ? s[i] != '-' : !is_hex(s[i]))
 			return -EINVAL;
 	}
-	memcpy(out, s, len + 1);
-	return 0;
-}
-
-/* A state or event name: 1 to CS_CBT_NAME_LEN - 1 of [a-z0-9_]. */
-static int parse_name(const char *s, char *out)
-{
-	size_t len = strlen(s), i;
-
-	if (!len || len >= CS_CBT_NAME_LEN)
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return -EINVAL;
 	memcpy(out, s, len + 1);
 	return 0;
 }
@@ -123,7 +76,7 @@ static int parse_info_values(char **v, struct cs_cbt_info *info)
 	if (cs_parse_u64(v[I_CAPACITY], &info->capacity) ||
 	    cs_parse_u64(v[I_BLOCK_SIZE], &bs) || !block_size_valid(bs) ||
 	    cs_parse_u64(v[I_BLOCKS], &info->blocks) ||
-	    parse_name(v[I_STATE], info->state) ||
+	    cs_parse_name(v[I_STATE], info->state, sizeof(info->state)) ||
 	    parse_uuid(v[I_GENERATION], info->generation) ||
 	    cs_parse_uint(v[I_CURRENT], 1, CBT_CHANGE_MAX, &info->current) ||
 	    cs_parse_uint(v[I_FROZEN], 0, CBT_CHANGE_MAX, &info->frozen) ||
@@ -144,10 +97,10 @@ int cs_cbt_info_parse(const char *answer, struct cs_cbt_info *info)
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	r = dup_line(answer, &copy);
+	r = cs_dup_line(answer, &copy);
 	if (r)
 		return r;
-	r = parse_pairs(copy, info_keys, I_NR, v);
+	r = cs_parse_pairs(copy, info_keys, I_NR, v);
 	if (!r)
 		r = parse_info_values(v, info);
 	free(copy);
@@ -164,10 +117,10 @@ int cs_cbt_checkpoint_parse(const char *answer, struct cs_cbt_checkpoint *cp)
 	int r;
 
 	memset(cp, 0, sizeof(*cp));
-	r = dup_line(answer, &copy);
+	r = cs_dup_line(answer, &copy);
 	if (r)
 		return r;
-	if (parse_pairs(copy, keys, 3, v) ||
+	if (cs_parse_pairs(copy, keys, 3, v) ||
 	    cs_parse_uint(v[0], 1, CBT_CHANGE_MAX, &cp->frozen) ||
 	    parse_uuid(v[1], cp->generation) ||
 	    strlen(v[2]) != 1 || cs_parse_uint(v[2], 0, 1, &reset))
@@ -184,10 +137,20 @@ int cs_cbt_checkpoint_parse(const char *answer, struct cs_cbt_checkpoint *cp)
  * changes
  * ---------------------------------------------------------------------- */
 
-static int parse_changes_header(char *line, uint64_t offset, unsigned int max,
-				uint64_t frozen_blocks,
-				struct cs_cbt_changes_page *page)
+/* A "changes" page being parsed, and the end of its last range. */
+struct changes_parse {
+	struct cs_cbt_changes_page *page;
+	uint64_t offset;
+	unsigned int max;
+	uint64_t frozen_blocks;
+	uint64_t end;
+};
+
+static int parse_changes_header(char *line, void *arg)
 {
+	struct changes_parse *cp = arg;
+	struct cs_cbt_changes_page *page = cp->page;
+	unsigned int max = cp->max;
 	uint64_t count;
 	char *f[3];
 
@@ -197,65 +160,55 @@ static int parse_changes_header(char *line, uint64_t offset, unsigned int max,
 	    cs_parse_uint(f[0], 1, CBT_CHANGE_MAX, &page->frozen) ||
 	    cs_parse_u64(f[1], &page->next) ||
 	    cs_parse_u64(f[2], &count) || count > max ||
-	    page->next > frozen_blocks ||
-	    (page->next <= offset && page->next != frozen_blocks))
+	    page->next > cp->frozen_blocks ||
+	    (page->next <= cp->offset && page->next != cp->frozen_blocks))
 		return -EINVAL;
-	page->count = (unsigned int)count;
-	return 0;
+	return (int)count;
 }
 
-static int parse_ranges(char **rest, uint64_t offset,
-			struct cs_cbt_changes_page *page)
+static int parse_range(char *line, void *rec, void *arg)
 {
-	uint64_t end = offset;
-	struct cs_cbt_range *rg;
-	unsigned int i;
-	char *line, *f[2];
+	struct changes_parse *cp = arg;
+	uint64_t next = cp->page->next;
+	struct cs_cbt_range *rg = rec;
+	char *f[2];
 
-	for (i = 0; i < page->count; i++) {
-		rg = &page->ranges[i];
-		line = strsep(rest, "\n");
-		if (!line || cs_split_fields(line, f, 2) != 2 ||
-		    cs_parse_u64(f[0], &rg->start) ||
-		    cs_parse_u64(f[1], &rg->blocks) ||
-		    !rg->blocks || rg->start < end || rg->start > page->next ||
-		    rg->blocks > page->next - rg->start)
-			return -EINVAL;
-		end = rg->start + rg->blocks;
-	}
-	/* Nothing may follow but one final newline. */
-	if (*rest && **rest)
+	if (cs_split_fields(line, f, 2) != 2 ||
+	    cs_parse_u64(f[0], &rg->start) ||
+	    cs_parse_u64(f[1], &rg->blocks) ||
+	    !rg->blocks || rg->start < cp->end || rg->start > next ||
+	    rg->blocks > next - rg->start)
 		return -EINVAL;
+	cp->end = rg->start + rg->blocks;
 	return 0;
 }
+
+static const struct cs_page_parser changes_parser = {
+	.size = sizeof(struct cs_cbt_range),
+	.header = parse_changes_header,
+	.record = parse_range,
+};
 
 int cs_cbt_changes_parse(const char *answer, uint64_t offset, unsigned int max,
 			 uint64_t frozen_blocks,
 			 struct cs_cbt_changes_page *page)
 {
-	char *copy, *rest, *line;
-	int r = -EINVAL;
+	struct changes_parse cp = {
+		.page = page, .offset = offset, .max = max,
+		.frozen_blocks = frozen_blocks, .end = offset,
+	};
+	void *ranges;
+	int r;
 
 	memset(page, 0, sizeof(*page));
-	copy = strdup(answer);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	line = strsep(&rest, "\n");
-	if (parse_changes_header(line, offset, max, frozen_blocks, page))
-		goto out;
-	if (page->count) {
-		r = -ENOMEM;
-		page->ranges = calloc(page->count, sizeof(*page->ranges));
-		if (!page->ranges)
-			goto out;
+	r = cs_parse_page(answer, &changes_parser, &cp, &ranges);
+	if (r < 0) {
+		memset(page, 0, sizeof(*page));
+		return r;
 	}
-	r = parse_ranges(&rest, offset, page);
-out:
-	free(copy);
-	if (r)
-		cs_cbt_changes_page_free(page);
-	return r;
+	page->count = (unsigned int)r;
+	page->ranges = ranges;
+	return 0;
 }
 
 void cs_cbt_changes_page_free(struct cs_cbt_changes_page *page)
@@ -288,82 +241,59 @@ void cs_cbt_range_bytes(const struct cs_cbt_range *r, uint32_t block_size,
  * events
  * ---------------------------------------------------------------------- */
 
-static int parse_event(char *line, struct cs_cbt_event *ev)
+/* An "events" page being parsed, and the sequence number of its last
+ * record. */
+struct events_parse {
+	struct cs_cbt_events_page *page;
+	uint64_t prev;
+};
+
+static int parse_event(char *line, void *rec, void *arg)
 {
+	struct events_parse *ep = arg;
+	struct cs_cbt_event *ev = rec;
 	char *f[4];
 
 	if (cs_split_fields(line, f, 4) != 4 ||
 	    cs_parse_u64(f[0], &ev->seq) ||
 	    cs_parse_timestamp(f[1], &ev->sec, &ev->nsec) ||
-	    parse_name(f[2], ev->event) ||
+	    cs_parse_name(f[2], ev->event, sizeof(ev->event)) ||
 	    parse_uuid(f[3], ev->generation))
 		return -EINVAL;
-	return 0;
+	return cs_seq_next(&ep->prev, ev->seq, ep->page->first_seq,
+			   ep->page->last_seq);
 }
 
-static int parse_events_header(char *line, struct cs_cbt_events_page *page)
+static int parse_events_header(char *line, void *arg)
 {
-	uint64_t count;
-	char *f[3];
+	struct cs_cbt_events_page *page = ((struct events_parse *)arg)->page;
 
-	if (cs_split_fields(line, f, 3) != 3 ||
-	    cs_parse_u64(f[0], &page->last_seq) ||
-	    cs_parse_u64(f[1], &page->first_seq) ||
-	    cs_parse_u64(f[2], &count) || count > CBT_EVENTS_KEPT ||
-	    (!page->first_seq && page->last_seq) ||
-	    (page->first_seq && page->first_seq - 1 > page->last_seq))
-		return -EINVAL;
-	page->count = (unsigned int)count;
-	return 0;
+	return cs_parse_seq_header(line, CBT_EVENTS_KEPT, &page->last_seq,
+				   &page->first_seq);
 }
 
-static int parse_events(char **rest, uint64_t after_seq,
-			struct cs_cbt_events_page *page)
-{
-	uint64_t prev = after_seq;
-	struct cs_cbt_event *ev;
-	unsigned int i;
-	char *line;
-
-	for (i = 0; i < page->count; i++) {
-		ev = &page->events[i];
-		line = strsep(rest, "\n");
-		if (!line || parse_event(line, ev) || ev->seq <= prev ||
-		    ev->seq < page->first_seq || ev->seq > page->last_seq)
-			return -EINVAL;
-		prev = ev->seq;
-	}
-	if (*rest && **rest)
-		return -EINVAL;
-	return 0;
-}
+static const struct cs_page_parser events_parser = {
+	.size = sizeof(struct cs_cbt_event),
+	.header = parse_events_header,
+	.record = parse_event,
+};
 
 int cs_cbt_events_parse(const char *answer, uint64_t after_seq,
 			struct cs_cbt_events_page *page)
 {
-	char *copy, *rest, *line;
-	int r = -EINVAL;
+	struct events_parse ep = { .page = page, .prev = after_seq };
+	void *events;
+	int r;
 
 	memset(page, 0, sizeof(*page));
-	copy = strdup(answer);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	line = strsep(&rest, "\n");
-	if (parse_events_header(line, page))
-		goto out;
-	if (page->count) {
-		r = -ENOMEM;
-		page->events = calloc(page->count, sizeof(*page->events));
-		if (!page->events)
-			goto out;
+	r = cs_parse_page(answer, &events_parser, &ep, &events);
+	if (r < 0) {
+		memset(page, 0, sizeof(*page));
+		return r;
 	}
-	r = parse_events(&rest, after_seq, page);
-out:
-	free(copy);
-	if (r)
-		cs_cbt_events_page_free(page);
-	return r;
+	page->count = (unsigned int)r;
+	page->events = events;
+	return 0;
 }
 
 void cs_cbt_events_page_free(struct cs_cbt_events_page *page)

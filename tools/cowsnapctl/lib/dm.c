@@ -150,6 +150,35 @@ static int task_add_table(struct dm_task *dmt, const struct cs_table *table)
 	return 0;
 }
 
+/* What task_simple() sets on a task before running it. */
+enum {
+	TASK_COOKIE	= 1 << 0,	/* it makes a uevent: wait on udev */
+	TASK_NO_LOCKFS	= 1 << 1,	/* suspend without freezing the fs */
+	TASK_RETRY	= 1 << 2,	/* retry a remove that finds it open */
+	TASK_DEFERRED	= 1 << 3,	/* remove once it is closed */
+};
+
+/* Create, run and destroy a task of @type on device @name that takes no
+ * argument but the @how flags; @flags as task_run_cookie(). */
+static int task_simple(int type, const char *name, unsigned int how,
+		       unsigned int flags)
+{
+	struct dm_task *dmt;
+	int r = -ENOMEM;
+
+	dmt = task_new(type, name);
+	if (!dmt)
+		return task_error();
+	if (((how & TASK_NO_LOCKFS) && !dm_task_skip_lockfs(dmt)) ||
+	    ((how & TASK_RETRY) && !dm_task_retry_remove(dmt)) ||
+	    ((how & TASK_DEFERRED) && !dm_task_deferred_remove(dmt)))
+		goto out;
+	r = (how & TASK_COOKIE) ? task_run_cookie(dmt, flags) : task_run(dmt);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
 static void copy_info(struct dm_task *dmt, const struct dm_info *dmi,
 		      struct cs_dm_info *info)
 {
@@ -404,76 +433,30 @@ out:
 
 int cs_dm_clear(const char *name)
 {
-	struct dm_task *dmt;
-	int r;
-
-	dmt = task_new(DM_DEVICE_CLEAR, name);
-	if (!dmt)
-		return task_error();
-	r = task_run(dmt);
-	dm_task_destroy(dmt);
-	return r;
+	return task_simple(DM_DEVICE_CLEAR, name, 0, 0);
 }
 
 int cs_dm_suspend(const char *name, bool lockfs)
 {
-	struct dm_task *dmt;
-	int r = -ENOMEM;
-
-	dmt = task_new(DM_DEVICE_SUSPEND, name);
-	if (!dmt)
-		return task_error();
-	if (!lockfs && !dm_task_skip_lockfs(dmt))
-		goto out;
-	r = task_run(dmt);
-out:
-	dm_task_destroy(dmt);
-	return r;
+	return task_simple(DM_DEVICE_SUSPEND, name, lockfs ? 0 : TASK_NO_LOCKFS,
+			   0);
 }
 
 int cs_dm_resume(const char *name, unsigned int flags)
 {
-	struct dm_task *dmt;
-	int r;
-
-	dmt = task_new(DM_DEVICE_RESUME, name);
-	if (!dmt)
-		return task_error();
-	r = task_run_cookie(dmt, flags);
-	dm_task_destroy(dmt);
-	return r;
+	return task_simple(DM_DEVICE_RESUME, name, TASK_COOKIE, flags);
 }
 
 int cs_dm_remove(const char *name, unsigned int flags)
 {
-	struct dm_task *dmt;
-	int r = -ENOMEM;
-
-	dmt = task_new(DM_DEVICE_REMOVE, name);
-	if (!dmt)
-		return task_error();
-	if (!dm_task_retry_remove(dmt))
-		goto out;
-	r = task_run_cookie(dmt, flags);
-out:
-	dm_task_destroy(dmt);
-	return r;
+	return task_simple(DM_DEVICE_REMOVE, name, TASK_COOKIE | TASK_RETRY,
+			   flags);
 }
 
 int cs_dm_remove_deferred(const char *name, unsigned int flags)
 {
-	struct dm_task *dmt;
-	int r = -ENOMEM;
-
-	dmt = task_new(DM_DEVICE_REMOVE, name);
-	if (!dmt)
-		return task_error();
-	if (!dm_task_deferred_remove(dmt))
-		goto out;
-	r = task_run_cookie(dmt, flags);
-out:
-	dm_task_destroy(dmt);
-	return r;
+	return task_simple(DM_DEVICE_REMOVE, name,
+			   TASK_COOKIE | TASK_DEFERRED, flags);
 }
 
 int cs_dm_set_uuid(const char *name, const char *uuid)

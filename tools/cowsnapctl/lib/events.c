@@ -37,46 +37,34 @@ const char *cs_event_op_name(int op)
  * Parsing
  * ---------------------------------------------------------------------- */
 
-/* Split @line at single spaces into at most @max fields; Return: count,
- * or @max + 1 if there are more. */
-static int split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *s;
-
-	while ((s = strsep(&line, " "))) {
-		if (n == max)
-			return max + 1;
-		f[n++] = s;
-	}
-	return n;
-}
-
 /* A name of [a-z0-9_], mapped to its index in @names or -1. */
 static int parse_name(const char *s, const char *const *names, int nr,
 		      char *out, int *idx)
 {
-	size_t i, len = strlen(s);
+	int i;
 
-	if (!len || len >= CS_EVENT_NAME_MAX)
+	if (cs_parse_name(s, out, CS_EVENT_NAME_MAX))
 		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return -EINVAL;
-	memcpy(out, s, len + 1);
 	*idx = -1;
-	for (i = 0; i < (size_t)nr; i++)
+	for (i = 0; i < nr; i++)
 		if (!strcmp(s, names[i]))
-			*idx = (int)i;
+			*idx = i;
 	return 0;
 }
 
-static int parse_record(char *line, struct cs_event *ev)
+/* A page being parsed, and the sequence number of its last record. */
+struct events_parse {
+	struct cs_events_page *page;
+	uint64_t prev;
+};
+
+static int parse_record(char *line, void *rec, void *arg)
 {
+	struct events_parse *ep = arg;
+	struct cs_event *ev = rec;
 	char *f[6];
 
-	if (split(line, f, 6) != 6 ||
+	if (cs_split_fields(line, f, 6) != 6 ||
 	    cs_parse_u64(f[0], &ev->seq) ||
 	    cs_parse_timestamp(f[1], &ev->sec, &ev->nsec) ||
 	    parse_name(f[2], class_names, BLKFILTER_ERR_NR, ev->cls_name,
@@ -86,15 +74,17 @@ static int parse_record(char *line, struct cs_event *ev)
 	    cs_parse_u64(f[4], &ev->sector) ||
 	    cs_parse_u64(f[5], &ev->sectors))
 		return -EINVAL;
-	return 0;
+	return cs_seq_next(&ep->prev, ev->seq, ep->page->first_seq,
+			   ep->page->last_seq);
 }
 
-static int parse_header(char *line, struct cs_events_page *page)
+static int parse_header(char *line, void *arg)
 {
+	struct cs_events_page *page = ((struct events_parse *)arg)->page;
 	uint64_t count;
 	char *f[4];
 
-	if (split(line, f, 4) != 4 ||
+	if (cs_split_fields(line, f, 4) != 4 ||
 	    cs_parse_u64(f[0], &page->last_seq) ||
 	    cs_parse_u64(f[1], &page->first_seq) ||
 	    cs_parse_u64(f[2], &page->dropped) ||
@@ -102,59 +92,31 @@ static int parse_header(char *line, struct cs_events_page *page)
 	    count > BLKFILTER_EVENTS_MAX ||
 	    page->first_seq == 0 || page->first_seq - 1 > page->last_seq)
 		return -EINVAL;
-	page->count = (unsigned int)count;
-	return 0;
+	return (int)count;
 }
 
-static int parse_records(char **rest, uint64_t after_seq,
-			 struct cs_events_page *page)
-{
-	uint64_t prev = after_seq;
-	struct cs_event *ev;
-	unsigned int i;
-	char *line;
-
-	for (i = 0; i < page->count; i++) {
-		ev = &page->events[i];
-		line = strsep(rest, "\n");
-		if (!line || parse_record(line, ev) ||
-		    ev->seq <= prev || ev->seq < page->first_seq ||
-		    ev->seq > page->last_seq)
-			return -EINVAL;
-		prev = ev->seq;
-	}
-	/* Nothing may follow but one final newline. */
-	if (*rest && **rest)
-		return -EINVAL;
-	return 0;
-}
+static const struct cs_page_parser events_parser = {
+	.size = sizeof(struct cs_event),
+	.header = parse_header,
+	.record = parse_record,
+};
 
 int cs_events_parse(const char *answer, uint64_t after_seq,
 		    struct cs_events_page *page)
 {
-	char *copy, *rest, *line;
-	int r = -EINVAL;
+	struct events_parse ep = { .page = page, .prev = after_seq };
+	void *events;
+	int r;
 
 	memset(page, 0, sizeof(*page));
-	copy = strdup(answer);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	line = strsep(&rest, "\n");
-	if (parse_header(line, page))
-		goto out;
-	if (page->count) {
-		r = -ENOMEM;
-		page->events = calloc(page->count, sizeof(*page->events));
-		if (!page->events)
-			goto out;
+	r = cs_parse_page(answer, &events_parser, &ep, &events);
+	if (r < 0) {
+		memset(page, 0, sizeof(*page));
+		return r;
 	}
-	r = parse_records(&rest, after_seq, page);
-out:
-	free(copy);
-	if (r)
-		cs_events_page_free(page);
-	return r;
+	page->count = (unsigned int)r;
+	page->events = events;
+	return 0;
 }
 
 void cs_events_page_free(struct cs_events_page *page)

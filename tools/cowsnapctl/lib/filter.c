@@ -46,10 +46,23 @@ int cs_filter_params(const struct cs_filter_opts *opts, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+static const struct cs_layer_type filter_layer = {
+	.layer = CS_LAYER_REAL, .target = BLKFILTER_TARGET_NAME,
+	.present = "filter already attached", .absent = "no filter attached",
+};
+
+/* The parameters, built before the volume was read. */
+static int copy_params(const struct cs_volume *vol, const void *arg,
+		       char *buf, size_t size)
+{
+	(void)vol;
+	snprintf(buf, size, "%s", (const char *)arg);
+	return 0;
+}
+
 int cs_filter_attach(const char *name, const struct cs_filter_opts *opts)
 {
 	const struct cs_filter_opts defaults = CS_FILTER_OPTS_INIT;
-	struct cs_volume *vol;
 	char params[128], why[sizeof(cs_last_error()->why)];
 	int r;
 
@@ -59,62 +72,15 @@ int cs_filter_attach(const char *name, const struct cs_filter_opts *opts)
 			 cs_last_error()->why : strerror(-r));
 		return cs_error_set(r, name, "%s", why);
 	}
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = cs_volume_find_target(vol, BLKFILTER_TARGET_NAME);
-	if (r >= 0) {
-		r = cs_error_set(-EEXIST, name, "filter already attached (%s)",
-				 vol->layers[r].info.name);
-		goto out;
-	}
-	r = cs_stack_push(vol, CS_LAYER_REAL, BLKFILTER_TARGET_NAME, params);
-out:
-	cs_volume_free(vol);
-	return r;
+	return cs_layer_enable(name, &filter_layer, copy_params, params);
 }
 
 int cs_filter_detach(const char *name)
 {
-	struct cs_volume *vol;
-	int r;
-
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = cs_volume_find_target(vol, BLKFILTER_TARGET_NAME);
-	if (r < 0) {
-		r = cs_error_set(-ENOTCONN, name, "no filter attached");
-		goto out;
-	}
-	if (!cs_table_is(&vol->layers[r].table, BLKFILTER_TARGET_NAME) ||
-	    (unsigned int)r + 1 >= vol->nr_layers) {
-		r = cs_error_set(-EBUSY, vol->layers[r].info.name,
-				 "table is not a single blkfilter target over a layer of %s; not touching it",
-				 name);
-		goto out;
-	}
-	r = cs_stack_remove(vol, (unsigned int)r);
-out:
-	cs_volume_free(vol);
-	return r;
+	return cs_layer_disable(name, &filter_layer);
 }
 
 int cs_filter_device(const char *name, struct cs_dm_info *info)
 {
-	struct cs_volume *vol;
-	int r;
-
-	r = cs_volume_open(name, &vol);
-	if (r)
-		return r;
-	r = cs_volume_find_target(vol, BLKFILTER_TARGET_NAME);
-	if (r < 0) {
-		r = cs_error_set(-ENOTCONN, name, "no filter attached");
-	} else {
-		*info = vol->layers[r].info;
-		r = 0;
-	}
-	cs_volume_free(vol);
-	return r;
+	return cs_layer_find(name, &filter_layer, info);
 }

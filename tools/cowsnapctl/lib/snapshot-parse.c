@@ -21,38 +21,6 @@
  * Fields
  * ---------------------------------------------------------------------- */
 
-/* A copy of a one-line answer without its optional final newline. */
-static int dup_line(const char *answer, char **copy)
-{
-	size_t len = strlen(answer);
-
-	if (len && answer[len - 1] == '\n')
-		len--;
-	if (memchr(answer, '\n', len))
-		return -EINVAL;
-	*copy = strndup(answer, len);
-	return *copy ? 0 : -ENOMEM;
-}
-
-/* "key=value" fields with exactly @keys, in order; values in @vals. */
-static int parse_pairs(char *line, const char *const *keys, int nr,
-		       char **vals)
-{
-	char *f[16];
-	size_t len;
-	int i;
-
-	if (nr > 16 || cs_split_fields(line, f, nr) != nr)
-		return -EINVAL;
-	for (i = 0; i < nr; i++) {
-		len = strlen(keys[i]);
-		if (strncmp(f[i], keys[i], len) || f[i][len] != '=')
-			return -EINVAL;
-		vals[i] = f[i] + len + 1;
-	}
-	return 0;
-}
-
 /* "major:minor" */
 static int parse_devno(const char *s, struct cs_devno *dev)
 {
@@ -82,21 +50,6 @@ static int parse_id(const char *s, char *out)
 	for (i = 0; i < len; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", s[i]))
-			return -EINVAL;
-	memcpy(out, s, len + 1);
-	return 0;
-}
-
-/* A state or event name: 1 to @size - 1 of [a-z0-9_]. */
-static int parse_name(const char *s, char *out, size_t size)
-{
-	size_t len = strlen(s), i;
-
-	if (!len || len >= size)
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return -EINVAL;
 	memcpy(out, s, len + 1);
 	return 0;
@@ -198,12 +151,12 @@ int cs_snap_status_parse(const char *text, struct cs_snap_status *st)
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = dup_line(text, &copy);
+	r = cs_dup_line(text, &copy);
 	if (r)
 		return r;
 	if (cs_split_fields(copy, f, COWSNAP_STATUS_FIELDS) !=
 	    COWSNAP_STATUS_FIELDS ||
-	    parse_name(f[0], st->state, sizeof(st->state)) ||
+	    cs_parse_name(f[0], st->state, sizeof(st->state)) ||
 	    cs_parse_uint(f[1], 0, 4095, &st->error) ||
 	    parse_chunk(f[2], &st->chunk_size) ||
 	    cs_parse_u64(f[3], &st->store_used) ||
@@ -235,7 +188,7 @@ static const char *const info_keys[I_NR] = {
 static int parse_info_values(char **v, struct cs_snap_info *i)
 {
 	if (parse_id(v[I_SET], i->set) || parse_id(v[I_MEMBER], i->member) ||
-	    parse_name(v[I_STATE], i->state, sizeof(i->state)) ||
+	    cs_parse_name(v[I_STATE], i->state, sizeof(i->state)) ||
 	    cs_parse_uint(v[I_ERROR], 0, 4095, &i->error) ||
 	    parse_chunk(v[I_CHUNK_SIZE], &i->chunk_size) ||
 	    cs_parse_u64(v[I_STORE_USED], &i->store_used) ||
@@ -259,10 +212,10 @@ int cs_snap_info_parse(const char *answer, struct cs_snap_info *info)
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	r = dup_line(answer, &copy);
+	r = cs_dup_line(answer, &copy);
 	if (r)
 		return r;
-	r = parse_pairs(copy, info_keys, I_NR, v);
+	r = cs_parse_pairs(copy, info_keys, I_NR, v);
 	if (!r)
 		r = parse_info_values(v, info);
 	free(copy);
@@ -297,10 +250,20 @@ uint64_t cs_snap_growth(const struct cs_snap_info *info, uint64_t step,
  * written
  * ---------------------------------------------------------------------- */
 
-static int parse_written_header(char *line, uint64_t sector,
-				unsigned int max, uint64_t size,
-				struct cs_snap_written *page)
+/* A "written" page being parsed, and the end of its last range. */
+struct written_parse {
+	struct cs_snap_written *page;
+	uint64_t sector;
+	unsigned int max;
+	uint64_t size;
+	uint64_t end;
+};
+
+static int parse_written_header(char *line, void *arg)
 {
+	struct written_parse *wp = arg;
+	struct cs_snap_written *page = wp->page;
+	unsigned int max = wp->max;
 	uint64_t count;
 	char *f[2];
 
@@ -309,65 +272,56 @@ static int parse_written_header(char *line, uint64_t sector,
 	if (cs_split_fields(line, f, 2) != 2 ||
 	    cs_parse_u64(f[0], &page->next) ||
 	    cs_parse_u64(f[1], &count) || count > max ||
-	    page->next > size || (page->next <= sector && page->next != size))
+	    page->next > wp->size ||
+	    (page->next <= wp->sector && page->next != wp->size))
 		return -EINVAL;
-	page->count = (unsigned int)count;
-	return 0;
+	return (int)count;
 }
 
-static int parse_written_ranges(char **rest, uint64_t sector, uint64_t size,
-				struct cs_snap_written *page)
+static int parse_written_range(char *line, void *rec, void *arg)
 {
-	uint64_t end = sector;
-	struct cs_cbt_extent *e;
-	unsigned int i;
-	char *line, *f[2];
+	struct written_parse *wp = arg;
+	uint64_t next = wp->page->next;
+	struct cs_cbt_extent *e = rec;
+	char *f[2];
 
-	for (i = 0; i < page->count; i++) {
-		e = &page->ranges[i];
-		line = strsep(rest, "\n");
-		if (!line || cs_split_fields(line, f, 2) != 2 ||
-		    cs_parse_u64(f[0], &e->sector) ||
-		    cs_parse_u64(f[1], &e->count) || !e->count ||
-		    e->sector < end || e->sector >= page->next ||
-		    e->count > UINT64_MAX - e->sector ||
-		    (e->sector + e->count > page->next && page->next != size))
-			return -EINVAL;
-		end = e->sector + e->count;
-	}
-	/* Nothing may follow but one final newline. */
-	if (*rest && **rest)
+	if (cs_split_fields(line, f, 2) != 2 ||
+	    cs_parse_u64(f[0], &e->sector) ||
+	    cs_parse_u64(f[1], &e->count) || !e->count ||
+	    e->sector < wp->end || e->sector >= next ||
+	    e->count > UINT64_MAX - e->sector ||
+	    (e->sector + e->count > next && next != wp->size))
 		return -EINVAL;
+	wp->end = e->sector + e->count;
 	return 0;
 }
+
+static const struct cs_page_parser written_parser = {
+	.size = sizeof(struct cs_cbt_extent),
+	.header = parse_written_header,
+	.record = parse_written_range,
+};
 
 int cs_snap_written_parse(const char *answer, uint64_t sector,
 			  unsigned int max, uint64_t size,
 			  struct cs_snap_written *page)
 {
-	char *copy, *rest, *line;
-	int r = -EINVAL;
+	struct written_parse wp = {
+		.page = page, .sector = sector, .max = max, .size = size,
+		.end = sector,
+	};
+	void *ranges;
+	int r;
 
 	memset(page, 0, sizeof(*page));
-	copy = strdup(answer);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	line = strsep(&rest, "\n");
-	if (parse_written_header(line, sector, max, size, page))
-		goto out;
-	if (page->count) {
-		r = -ENOMEM;
-		page->ranges = calloc(page->count, sizeof(*page->ranges));
-		if (!page->ranges)
-			goto out;
+	r = cs_parse_page(answer, &written_parser, &wp, &ranges);
+	if (r < 0) {
+		memset(page, 0, sizeof(*page));
+		return r;
 	}
-	r = parse_written_ranges(&rest, sector, size, page);
-out:
-	free(copy);
-	if (r)
-		cs_snap_written_free(page);
-	return r;
+	page->count = (unsigned int)r;
+	page->ranges = ranges;
+	return 0;
 }
 
 void cs_snap_written_free(struct cs_snap_written *page)
@@ -380,85 +334,62 @@ void cs_snap_written_free(struct cs_snap_written *page)
  * events
  * ---------------------------------------------------------------------- */
 
-static int parse_event(char *line, struct cs_snap_event *ev)
+/* An "events" page being parsed, and the sequence number of its last
+ * record. */
+struct events_parse {
+	struct cs_snap_events *page;
+	uint64_t prev;
+};
+
+static int parse_event(char *line, void *rec, void *arg)
 {
+	struct events_parse *ep = arg;
+	struct cs_snap_event *ev = rec;
 	char *f[5];
 
 	if (cs_split_fields(line, f, 5) != 5 ||
 	    cs_parse_u64(f[0], &ev->seq) ||
 	    cs_parse_timestamp(f[1], &ev->sec, &ev->nsec) ||
-	    parse_name(f[2], ev->event, sizeof(ev->event)) ||
+	    cs_parse_name(f[2], ev->event, sizeof(ev->event)) ||
 	    (strcmp(f[3], "-") && parse_id(f[3], ev->member)) ||
 	    cs_parse_u64(f[4], &ev->value))
 		return -EINVAL;
 	if (!strcmp(f[3], "-"))
 		strcpy(ev->member, "-");
-	return 0;
+	return cs_seq_next(&ep->prev, ev->seq, ep->page->first_seq,
+			   ep->page->last_seq);
 }
 
-static int parse_events_header(char *line, struct cs_snap_events *page)
+static int parse_events_header(char *line, void *arg)
 {
-	uint64_t count;
-	char *f[3];
+	struct cs_snap_events *page = ((struct events_parse *)arg)->page;
 
-	if (cs_split_fields(line, f, 3) != 3 ||
-	    cs_parse_u64(f[0], &page->last_seq) ||
-	    cs_parse_u64(f[1], &page->first_seq) ||
-	    cs_parse_u64(f[2], &count) || count > COWSNAP_EVENTS_KEPT ||
-	    (!page->first_seq && page->last_seq) ||
-	    (page->first_seq && page->first_seq - 1 > page->last_seq))
-		return -EINVAL;
-	page->count = (unsigned int)count;
-	return 0;
+	return cs_parse_seq_header(line, COWSNAP_EVENTS_KEPT, &page->last_seq,
+				   &page->first_seq);
 }
 
-static int parse_events(char **rest, uint64_t after_seq,
-			struct cs_snap_events *page)
-{
-	uint64_t prev = after_seq;
-	struct cs_snap_event *ev;
-	unsigned int i;
-	char *line;
-
-	for (i = 0; i < page->count; i++) {
-		ev = &page->events[i];
-		line = strsep(rest, "\n");
-		if (!line || parse_event(line, ev) || ev->seq <= prev ||
-		    ev->seq < page->first_seq || ev->seq > page->last_seq)
-			return -EINVAL;
-		prev = ev->seq;
-	}
-	if (*rest && **rest)
-		return -EINVAL;
-	return 0;
-}
+static const struct cs_page_parser events_parser = {
+	.size = sizeof(struct cs_snap_event),
+	.header = parse_events_header,
+	.record = parse_event,
+};
 
 int cs_snap_events_parse(const char *answer, uint64_t after_seq,
 			 struct cs_snap_events *page)
 {
-	char *copy, *rest, *line;
-	int r = -EINVAL;
+	struct events_parse ep = { .page = page, .prev = after_seq };
+	void *events;
+	int r;
 
 	memset(page, 0, sizeof(*page));
-	copy = strdup(answer);
-	if (!copy)
-		return -ENOMEM;
-	rest = copy;
-	line = strsep(&rest, "\n");
-	if (parse_events_header(line, page))
-		goto out;
-	if (page->count) {
-		r = -ENOMEM;
-		page->events = calloc(page->count, sizeof(*page->events));
-		if (!page->events)
-			goto out;
+	r = cs_parse_page(answer, &events_parser, &ep, &events);
+	if (r < 0) {
+		memset(page, 0, sizeof(*page));
+		return r;
 	}
-	r = parse_events(&rest, after_seq, page);
-out:
-	free(copy);
-	if (r)
-		cs_snap_events_free(page);
-	return r;
+	page->count = (unsigned int)r;
+	page->events = events;
+	return 0;
 }
 
 void cs_snap_events_free(struct cs_snap_events *page)

@@ -232,4 +232,74 @@ int cs_stack_remove(struct cs_volume *vol, unsigned int idx);
  */
 int cs_stack_pop(struct cs_volume *vol);
 
+/** CS_LAYER_PARAMS_MAX - size of the parameters of a cs_layer_enable() target */
+#define CS_LAYER_PARAMS_MAX	256
+
+/**
+ * struct cs_layer_type - a layer that is one target over the layer below,
+ * as cs_layer_enable(), cs_layer_find() and cs_layer_disable() handle it
+ * @layer: layer name of the hidden device a push creates, e.g. CS_LAYER_CBT
+ * @target: target type, e.g. "cbt"
+ * @present: error text when the volume has the target already, e.g.
+ *	"cbt already enabled"
+ * @absent: error text when it has not, e.g. "cbt is not enabled"
+ */
+struct cs_layer_type {
+	const char *layer;
+	const char *target;
+	const char *present;
+	const char *absent;
+};
+
+/**
+ * typedef cs_layer_params_fn - build the target parameters of a layer
+ * @vol: the volume it goes into
+ * @arg: as given to cs_layer_enable()
+ * @buf: receives the parameters after the device number ("" for none)
+ * @size: CS_LAYER_PARAMS_MAX
+ *
+ * Return: 0 or -errno, recorded.
+ */
+typedef int cs_layer_params_fn(const struct cs_volume *vol, const void *arg,
+			       char *buf, size_t size);
+
+/**
+ * cs_layer_enable() - push layer @lt below the top of volume @name
+ * @name: volume name
+ * @lt: the layer
+ * @params: builds its target parameters once the volume is read
+ * @arg: passed to @params
+ *
+ * Return: 0; -EEXIST if the volume has @lt's target already or the hidden
+ * device exists; as @params, cs_volume_open() and cs_stack_push().  An
+ * error is recorded on failure.
+ */
+int cs_layer_enable(const char *name, const struct cs_layer_type *lt,
+		    cs_layer_params_fn *params, const void *arg);
+
+/**
+ * cs_layer_find() - the device holding @lt's target in volume @name
+ * @name: volume name
+ * @lt: the layer
+ * @info: receives its dm information
+ *
+ * Return: 0; -ENOTCONN if the volume has no such target; as
+ * cs_volume_open().  An error is recorded on failure.
+ */
+int cs_layer_find(const char *name, const struct cs_layer_type *lt,
+		  struct cs_dm_info *info);
+
+/**
+ * cs_layer_disable() - remove layer @lt from volume @name
+ * @name: volume name
+ * @lt: the layer
+ *
+ * The target may be below other layers (cs_stack_remove()); its device's
+ * table must be that one target.
+ * Return: 0; -ENOTCONN if the volume has no such target; -EBUSY if its
+ * table holds more; as cs_volume_open() and cs_stack_remove().  An error
+ * is recorded on failure.
+ */
+int cs_layer_disable(const char *name, const struct cs_layer_type *lt);
+
 #endif /* COWSNAP_STACK_H */

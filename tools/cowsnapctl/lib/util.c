@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -158,6 +159,116 @@ int cs_split_fields(char *line, char **f, int max)
 		f[n++] = s;
 	}
 	return n;
+}
+
+int cs_dup_line(const char *answer, char **copy)
+{
+	size_t len = strlen(answer);
+
+	if (len && answer[len - 1] == '\n')
+		len--;
+	if (memchr(answer, '\n', len))
+		return -EINVAL;
+	*copy = strndup(answer, len);
+	return *copy ? 0 : -ENOMEM;
+}
+
+int cs_parse_pairs(char *line, const char *const *keys, int nr, char **vals)
+{
+	char *f[CS_PAIRS_MAX];
+	size_t len;
+	int i;
+
+	if (nr > CS_PAIRS_MAX || cs_split_fields(line, f, nr) != nr)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		len = strlen(keys[i]);
+		if (strncmp(f[i], keys[i], len) || f[i][len] != '=')
+			return -EINVAL;
+		vals[i] = f[i] + len + 1;
+	}
+	return 0;
+}
+
+int cs_parse_name(const char *s, char *out, size_t size)
+{
+	size_t len = strlen(s), i;
+
+	if (!len || len >= size)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return -EINVAL;
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+static int parse_records(char **rest, const struct cs_page_parser *p,
+			 void *arg, char *recs, int count)
+{
+	char *line;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		line = strsep(rest, "\n");
+		if (!line || p->record(line, recs + (size_t)i * p->size, arg))
+			return -EINVAL;
+	}
+	/* Nothing may follow but one final newline. */
+	if (*rest && **rest)
+		return -EINVAL;
+	return count;
+}
+
+int cs_parse_page(const char *answer, const struct cs_page_parser *p,
+		  void *arg, void **records)
+{
+	char *copy, *rest, *recs = NULL;
+	int r;
+
+	*records = NULL;
+	copy = strdup(answer);
+	if (!copy)
+		return -ENOMEM;
+	rest = copy;
+	r = p->header(strsep(&rest, "\n"), arg);
+	if (r > 0) {
+		recs = calloc((size_t)r, p->size);
+		if (!recs)
+			r = -ENOMEM;
+	}
+	if (r >= 0)
+		r = parse_records(&rest, p, arg, recs, r);
+	free(copy);
+	if (r < 0)
+		free(recs);
+	else
+		*records = recs;
+	return r;
+}
+
+int cs_seq_next(uint64_t *prev, uint64_t seq, uint64_t first, uint64_t last)
+{
+	if (seq <= *prev || seq < first || seq > last)
+		return -EINVAL;
+	*prev = seq;
+	return 0;
+}
+
+int cs_parse_seq_header(char *line, unsigned int kept, uint64_t *last_seq,
+			uint64_t *first_seq)
+{
+	uint64_t count;
+	char *f[3];
+
+	if (cs_split_fields(line, f, 3) != 3 ||
+	    cs_parse_u64(f[0], last_seq) || cs_parse_u64(f[1], first_seq) ||
+	    cs_parse_u64(f[2], &count) || count > kept ||
+	    (!*first_seq && *last_seq) ||
+	    (*first_seq && *first_seq - 1 > *last_seq))
+		return -EINVAL;
+	return (int)count;
 }
 
 int cs_parse_timestamp(char *s, int64_t *sec, uint32_t *nsec)

@@ -127,6 +127,96 @@ int cs_parse_size(const char *s, uint64_t *bytes);
 int cs_split_fields(char *line, char **f, int max);
 
 /**
+ * cs_dup_line() - copy a one-line answer without its optional final newline
+ * @answer: the answer
+ * @copy: receives the copy; free() it
+ *
+ * Return: 0; -EINVAL if @answer has more than one line; -ENOMEM.
+ */
+int cs_dup_line(const char *answer, char **copy);
+
+/** CS_PAIRS_MAX - most fields cs_parse_pairs() takes */
+#define CS_PAIRS_MAX		16
+
+/**
+ * cs_parse_pairs() - split "key=value" fields with exactly @keys, in order
+ * @line: the fields, separated by single spaces; modified
+ * @keys: the keys
+ * @nr: number of @keys, at most CS_PAIRS_MAX
+ * @vals: receives a pointer to each value, in @line
+ *
+ * Return: 0 or -EINVAL.
+ */
+int cs_parse_pairs(char *line, const char *const *keys, int nr, char **vals);
+
+/**
+ * cs_parse_name() - copy a state or event name: 1 to @size - 1 of [a-z0-9_]
+ * @s: the text
+ * @out: receives the name
+ * @size: size of @out
+ *
+ * Return: 0 or -EINVAL.
+ */
+int cs_parse_name(const char *s, char *out, size_t size);
+
+/**
+ * struct cs_page_parser - how to read one paged answer: a header line,
+ * then as many record lines as the header says
+ * @size: bytes of one record
+ * @header: parses the header line; Return: the number of records that
+ *	follow, or -EINVAL
+ * @record: parses one record line into @rec (zeroed, @size bytes), checking
+ *	it against what came before; Return: 0 or -EINVAL
+ */
+struct cs_page_parser {
+	size_t size;
+	int (*header)(char *line, void *arg);
+	int (*record)(char *line, void *rec, void *arg);
+};
+
+/**
+ * cs_parse_page() - parse a paged answer with @p
+ * @answer: the answer text; not modified
+ * @p: the header and record parsers
+ * @arg: passed to @p->header and @p->record
+ * @records: receives the records, malloc'ed (NULL if there are none)
+ *
+ * Nothing may follow the last record but one final newline.
+ * Return: the number of records; -EINVAL if a line is refused, missing or
+ * extra; -ENOMEM.  *@records is NULL on error.
+ */
+int cs_parse_page(const char *answer, const struct cs_page_parser *p,
+		  void *arg, void **records);
+
+/**
+ * cs_seq_next() - check the sequence number of the next event record of
+ * a page
+ * @prev: number of the record before (the after_seq asked for, before the
+ *	first); set to @seq if that is accepted
+ * @seq: the record's number
+ * @first: oldest record the page's header announces
+ * @last: newest one
+ *
+ * Return: 0 if @seq is above *@prev and within @first..@last; -EINVAL.
+ */
+int cs_seq_next(uint64_t *prev, uint64_t seq, uint64_t first, uint64_t last);
+
+/**
+ * cs_parse_seq_header() - parse "<last_seq> <first_seq> <count>", the
+ * header of an "events" answer of cbt and cowsnap targets
+ * @line: the header line; modified
+ * @kept: most records the target keeps
+ * @last_seq: receives the newest record's number (0: none ever)
+ * @first_seq: receives the oldest kept record's number
+ *
+ * Checks first_seq <= last_seq + 1, first_seq 0 only without records ever,
+ * and count <= @kept.
+ * Return: count, or -EINVAL.
+ */
+int cs_parse_seq_header(char *line, unsigned int kept, uint64_t *last_seq,
+			uint64_t *first_seq);
+
+/**
  * cs_parse_timestamp() - parse "<sec>.<nsec>" of an event record
  * @s: the text; modified (the dot is overwritten)
  * @sec: receives the seconds
