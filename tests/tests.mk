@@ -5,6 +5,8 @@
 #                            "make check-unit" on the build machine
 #   tests/<area>/test-*.c    CUnit suites run inside the VM (tests/vm/run)
 #   tests/lib/*.c            helpers shared by all of them (libtestlib.a)
+#   tests/<area>/*.c         (not test-*.c) helpers of one area's suites
+#                            (libtestarea.a)
 #
 # Every program links tests/lib/cunit-main.c: define cs_suites[] and go.
 
@@ -22,9 +24,13 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(HOST)/unit/%)
 
 VM_TEST_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/%, \
 			$(wildcard tests/*/test-*.c))
+# Helpers of one area (tests/<area>/*.c but test-*.c), in libtestarea.a.
+AREA_LIB_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/% \
+			$(VM_TEST_SRCS), $(wildcard tests/*/*.c))
+AREA_LIB_OBJS	:= $(AREA_LIB_SRCS:%.c=$(HOST)/obj/%.o)
 VM_TEST_BINS	:= $(VM_TEST_SRCS:tests/%.c=$(HOST)/tests/%)
 
-userspace: $(UNIT_BINS) $(VM_TEST_BINS)
+userspace: $(HOST)/libtestarea.a $(UNIT_BINS) $(VM_TEST_BINS)
 
 $(HOST)/obj/tests/%.o: tests/%.c $(wildcard tests/lib/*.h) \
 		       $(wildcard tests/*/*.h) \
@@ -42,10 +48,15 @@ $(HOST)/unit/%: $(HOST)/obj/tests/unit/%.o $(HOST)/libtestlib.a \
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(TEST_LIBS)
 
-$(HOST)/tests/%: $(HOST)/obj/tests/%.o $(HOST)/libtestlib.a \
-		 $(HOST)/libcowsnap.a
+$(HOST)/libtestarea.a: $(AREA_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(TEST_LIBS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(HOST)/tests/%: $(HOST)/obj/tests/%.o $(HOST)/libtestarea.a \
+		 $(HOST)/libtestlib.a $(HOST)/libcowsnap.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $< $(HOST)/libtestarea.a $(TEST_LIBS)
 
 # Host unit tests: every program, every line counted by tests/check.sh.
 check-unit: $(UNIT_BINS)
