@@ -42,7 +42,7 @@ static enum cowsnap_chunk_state image_locate(struct cowsnap_c *cc,
 	if (bio_data_dir(bio) == READ)
 		return cowsnap_member_read(cc->m, chunk, bio, sc);
 	st = cowsnap_member_need_copy(cc->m, chunk, bio,
-				      in_worker ? GFP_NOIO : GFP_NOWAIT, sc);
+				      cowsnap_gfp(in_worker), sc);
 	if (st == COWSNAP_CHUNK_COPIED)
 		cowsnap_member_mark_written(cc->m, chunk);
 	return st;
@@ -77,11 +77,8 @@ int cowsnap_image_process(struct cowsnap_c *cc, struct bio *bio,
 	case COWSNAP_CHUNK_WAIT:
 		return DM_MAPIO_SUBMITTED;
 	case COWSNAP_CHUNK_NOMEM:
-		if (!in_worker) {
-			cowsnap_set_defer_bio(cc->set, bio);
+		if (cowsnap_no_memory(cc, bio, in_worker))
 			return DM_MAPIO_SUBMITTED;
-		}
-		cowsnap_set_corrupt(cc->set, ENOMEM, cc->m);
 		return DM_MAPIO_KILL;
 	default:
 		return DM_MAPIO_KILL;

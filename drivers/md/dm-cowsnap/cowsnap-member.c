@@ -153,6 +153,12 @@ bool cowsnap_member_lookup(struct cowsnap_member *m, u64 chunk,
 	       exc_state(value, store_chunk) == COWSNAP_CHUNK_COPIED;
 }
 
+/* The bucket of tracked reads of @chunk. */
+static struct hlist_head *track_head(struct cowsnap_member *m, u64 chunk)
+{
+	return &m->tracked[hash_64(chunk, COWSNAP_TRACK_BITS)];
+}
+
 /*
  * Under m->lock: where an image read of an exception goes.  Once the copy
  * has landed (p->copied) the storage holds the image's data, even while
@@ -295,7 +301,7 @@ enum cowsnap_chunk_state cowsnap_member_read(struct cowsnap_member *m,
 		pb->chunk = chunk;
 		pb->tracked = true;
 		spin_lock_irqsave(&m->track_lock, flags);
-		hlist_add_head(&pb->track, &m->tracked[hash_64(chunk, 6)]);
+		hlist_add_head(&pb->track, track_head(m, chunk));
 		spin_unlock_irqrestore(&m->track_lock, flags);
 	}
 	spin_unlock_bh(&m->lock);
@@ -324,7 +330,7 @@ static bool chunk_is_tracked(struct cowsnap_member *m, u64 chunk)
 	bool found = false;
 
 	spin_lock_irqsave(&m->track_lock, flags);
-	hlist_for_each_entry(pb, &m->tracked[hash_64(chunk, 6)], track) {
+	hlist_for_each_entry(pb, track_head(m, chunk), track) {
 		if (pb->chunk == chunk) {
 			found = true;
 			break;

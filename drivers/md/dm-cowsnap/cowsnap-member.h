@@ -36,7 +36,8 @@
 
 struct cowsnap_set;
 
-#define COWSNAP_TRACK_BUCKETS	64
+#define COWSNAP_TRACK_BITS	6
+#define COWSNAP_TRACK_BUCKETS	(1U << COWSNAP_TRACK_BITS)
 
 struct cowsnap_member {
 	struct list_head list;		/* in set->members */

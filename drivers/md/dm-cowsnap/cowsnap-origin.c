@@ -45,7 +45,7 @@ int cowsnap_origin_process(struct cowsnap_c *cc, struct bio *bio,
 			   bool in_worker)
 {
 	struct cowsnap_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-	gfp_t gfp = in_worker ? GFP_NOIO : GFP_NOWAIT;
+	gfp_t gfp = cowsnap_gfp(in_worker);
 	enum cowsnap_chunk_state st;
 	u64 chunk, last, sc;
 
@@ -66,11 +66,8 @@ int cowsnap_origin_process(struct cowsnap_c *cc, struct bio *bio,
 		case COWSNAP_CHUNK_WAIT:
 			return DM_MAPIO_SUBMITTED;
 		case COWSNAP_CHUNK_NOMEM:
-			if (!in_worker) {
-				cowsnap_set_defer_bio(cc->set, bio);
+			if (cowsnap_no_memory(cc, bio, in_worker))
 				return DM_MAPIO_SUBMITTED;
-			}
-			cowsnap_set_corrupt(cc->set, ENOMEM, cc->m);
 			return DM_MAPIO_REMAPPED;
 		default:
 			return DM_MAPIO_REMAPPED;

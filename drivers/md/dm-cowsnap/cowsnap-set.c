@@ -287,6 +287,25 @@ static struct cowsnap_set *set_lookup(const struct cowsnap_join *j,
 	return set;
 }
 
+/*
+ * A live member is joined with its own device and size.  (A member has
+ * tables or has started: one that lost all its tables before it started
+ * was freed, so its device cannot change under it.)
+ */
+static int member_check(const struct cowsnap_member *m,
+			const struct cowsnap_join *j, char **error)
+{
+	if (m->origin != j->origin) {
+		*error = "Member's origin device differs from the set's";
+		return -EINVAL;
+	}
+	if (m->sectors != j->sectors) {
+		*error = "Target length differs from the member's size";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The member an origin table joins, made if need be. */
 static struct cowsnap_member *origin_member(struct cowsnap_set *set,
 					    const struct cowsnap_join *j,
@@ -299,20 +318,10 @@ static struct cowsnap_member *origin_member(struct cowsnap_set *set,
 		*error = "Member lost its origin table; make a new snapshot set";
 		return ERR_PTR(-EINVAL);
 	}
-	if (m && m->origin != j->origin && !m->nr_origins && !m->nr_images &&
-	    !m->started) {
-		/* Not begun and unused: its device may change. */
-		r = check_device_free(j->origin, error);
-		if (r)
-			return ERR_PTR(r);
-		m->origin = j->origin;
+	if (m) {
+		r = member_check(m, j, error);
+		return r ? ERR_PTR(r) : m;
 	}
-	if (m && m->origin != j->origin) {
-		*error = "Member's origin device differs from the set's";
-		return ERR_PTR(-EINVAL);
-	}
-	if (m)
-		return m;
 	if (READ_ONCE(set->nr_members) == COWSNAP_MEMBERS_MAX) {
 		*error = "Set has the most members it can";
 		return ERR_PTR(-EINVAL);
@@ -330,15 +339,15 @@ static struct cowsnap_member *image_member(struct cowsnap_set *set,
 					   char **error)
 {
 	struct cowsnap_member *m = cowsnap_member_find(set, j->member);
+	int r;
 
 	if (!m || !m->nr_origins) {
 		*error = "No cowsnap-origin table of this member is loaded";
 		return ERR_PTR(-EINVAL);
 	}
-	if (m->origin != j->origin) {
-		*error = "Member's origin device differs from the set's";
-		return ERR_PTR(-EINVAL);
-	}
+	r = member_check(m, j, error);
+	if (r)
+		return ERR_PTR(r);
 	if (cowsnap_member_alloc_written(m)) {
 		*error = "Cannot allocate the image-written bitmap";
 		return ERR_PTR(-ENOMEM);
@@ -346,6 +355,7 @@ static struct cowsnap_member *image_member(struct cowsnap_set *set,
 	return m;
 }
 
+/* Nothing can fail once the member is found or made. */
 static int member_join(struct cowsnap_set *set, const struct cowsnap_join *j,
 		       struct cowsnap_c *cc, char **error)
 {
@@ -355,10 +365,6 @@ static int member_join(struct cowsnap_set *set, const struct cowsnap_join *j,
 		       origin_member(set, j, error);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	if (m->sectors != j->sectors) {
-		*error = "Target length differs from the member's size";
-		return -EINVAL;
-	}
 	mutex_lock(&set->lock);
 	if (j->image)
 		m->nr_images++;

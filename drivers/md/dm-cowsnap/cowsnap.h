@@ -39,6 +39,28 @@ static inline u64 cowsnap_chunk(struct cowsnap_c *cc, sector_t offset)
 	return offset >> cc->set->chunk_shift;
 }
 
+/* Allocations of the bio path: none may sleep in map, the worker may. */
+static inline gfp_t cowsnap_gfp(bool in_worker)
+{
+	return in_worker ? GFP_NOIO : GFP_NOWAIT;
+}
+
+/*
+ * cowsnap_no_memory - there was no memory for a new exception.  From map
+ * the bio goes to the worker (true: it is taken); in the worker the set
+ * fails (false: the caller treats the bio as for a failed set).
+ */
+static inline bool cowsnap_no_memory(struct cowsnap_c *cc, struct bio *bio,
+				     bool in_worker)
+{
+	if (!in_worker) {
+		cowsnap_set_defer_bio(cc->set, bio);
+		return true;
+	}
+	cowsnap_set_corrupt(cc->set, ENOMEM, cc->m);
+	return false;
+}
+
 /* Shared by both targets (cowsnap-target.c). */
 int cowsnap_ctr(struct dm_target *ti, unsigned int argc, char **argv,
 		bool image);
