@@ -14,7 +14,7 @@ TEST_CFLAGS	:= -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -Iinclude/uapi -Itools/cowsnapctl/lib -Itests/lib \
 		   $(shell pkg-config --cflags json-c)
 TEST_LIBS	:= $(HOST)/libtestlib.a $(HOST)/libcowsnap.a \
-		   $(shell pkg-config --libs devmapper json-c) -lcunit
+		   $(shell pkg-config --libs devmapper json-c libcrypto) -lcunit
 
 TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(HOST)/obj/%.o)

@@ -17,8 +17,7 @@
  * create
  * ---------------------------------------------------------------------- */
 
-/* Start "snapshot monitor ID" detached; Return: 0 or -errno (recorded). */
-static int start_monitor(const struct ctl *ctl, const struct cs_snap_made *m)
+int ctl_start_monitor(const struct ctl *ctl, const struct cs_snap_made *m)
 {
 	char limit[24], step[24], id[CS_SNAP_NAME_LEN];
 	char *argv[] = {
@@ -152,7 +151,7 @@ static int do_create(struct ctl *ctl)
 		return -ENOMEM;
 	r = cs_snap_create(ctl->args, (unsigned int)ctl->nr_args, &o, m);
 	if (!r && ctl->store_limit) {
-		r = start_monitor(ctl, m);
+		r = ctl_start_monitor(ctl, m);
 		if (r)
 			unmake(m);
 		else

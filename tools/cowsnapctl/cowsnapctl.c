@@ -17,7 +17,8 @@
 
 static const struct command *const commands[] = {
 	&cmd_create, &cmd_adopt, &cmd_remove, &cmd_list, &cmd_status,
-	&cmd_filter, &cmd_events, &cmd_cbt, &cmd_snapshot, NULL,
+	&cmd_filter, &cmd_events, &cmd_cbt, &cmd_snapshot, &cmd_backup,
+	&cmd_restore, &cmd_verify, NULL,
 };
 
 /* ------------------------------------------------------------------------
@@ -65,6 +66,10 @@ static int exit_code(int err)
 		return EXIT_STATE;
 	case ETIMEDOUT:
 		return EXIT_TIMEOUT;
+	case EOVERFLOW:		/* backup: the snapshot set overflowed */
+		return EXIT_OVERFLOW;
+	case EALREADY:		/* backup: locked by another run */
+		return EXIT_LOCKED;
 	default:
 		return EXIT_FAILED;
 	}
@@ -123,7 +128,8 @@ static void print_main_help(void)
 	ctl_print_options(OPT_GLOBAL);
 	printf("\nRun '%s COMMAND --help' for the options of a command.\n"
 	       "Exit status: 0 success, 1 failure, 2 usage error, 3 not found,\n"
-	       "4 exists already, in use or wrong state, 5 timed out.\n"
+	       "4 exists already, in use or wrong state, 5 timed out,\n"
+	       "6 snapshot overflowed during a backup, 7 locked by another backup.\n"
 	       "See cowsnapctl(8).\n",
 	       program_invocation_short_name);
 }

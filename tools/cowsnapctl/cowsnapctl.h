@@ -18,6 +18,8 @@ enum {
 	EXIT_NOT_FOUND	= 3,	/* no such volume or device */
 	EXIT_STATE	= 4,	/* exists already, in use, or wrong state */
 	EXIT_TIMEOUT	= 5,	/* timed out (snapshot wait --timeout) */
+	EXIT_OVERFLOW	= 6,	/* backup: the snapshot overflowed */
+	EXIT_LOCKED	= 7,	/* backup: another backup holds the lock */
 };
 
 /* Returned by a handler that has printed a usage error itself. */
@@ -46,6 +48,12 @@ enum {
 	OPT_FORCE	= 1 << 18,
 	OPT_AFTER	= 1 << 19,
 	OPT_SIZE	= 1 << 20,
+	OPT_TO		= 1 << 21,
+	OPT_FROM	= 1 << 22,
+	OPT_AT		= 1 << 23,
+	OPT_FULL	= 1 << 24,
+	OPT_INCREMENTAL	= 1 << 25,
+	OPT_VOLUME	= 1 << 26,
 };
 
 /* Every command takes these. */
@@ -106,6 +114,12 @@ struct command {
  * @after: --after (a sequence number)
  * @has_after: --after was given
  * @size: --size in bytes (0: the default)
+ * @to: --to DIR (backup) or TARGET (restore), or NULL
+ * @from: --from DIR, or NULL
+ * @at: --at POINT, or NULL
+ * @full: --full
+ * @incremental: --incremental
+ * @volume: --volume NAME, or NULL
  */
 struct ctl {
 	const struct command *cmd;
@@ -132,6 +146,12 @@ struct ctl {
 	uint64_t after;
 	bool has_after;
 	uint64_t size;
+	const char *to;
+	const char *from;
+	const char *at;
+	bool full;
+	bool incremental;
+	const char *volume;
 };
 
 /* Commands, one file per noun. */
@@ -146,6 +166,17 @@ extern const struct command cmd_snapshot;
 /* Verbs of cmd_snapshot defined outside cmd-snapshot.c. */
 extern const struct command cmd_snapshot_list, cmd_snapshot_info,
 			    cmd_snapshot_wait, cmd_snapshot_monitor;
+extern const struct command cmd_backup, cmd_restore, cmd_verify;
+
+/**
+ * ctl_start_monitor() - start "snapshot monitor" for set @m detached,
+ * growing its store up to ctl->store_limit
+ * @ctl: options
+ * @m: the set made
+ *
+ * Return: 0 or -errno (recorded).
+ */
+int ctl_start_monitor(const struct ctl *ctl, const struct cs_snap_made *m);
 
 /** CTL_MONITOR_READY - the first line of "snapshot monitor" on stdout */
 #define CTL_MONITOR_READY	"monitoring snapshot set "
@@ -186,7 +217,8 @@ void ctl_print_options(unsigned int mask);
 void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
- * ctl_catch_signals() - have SIGINT, SIGTERM and SIGALRM call @handler,
+ * ctl_catch_signals() - have SIGINT, SIGTERM, SIGHUP and SIGALRM call
+ * @handler,
  * interrupting a wait in progress (no SA_RESTART)
  * @handler: the signal handler
  */
@@ -252,5 +284,36 @@ struct ctl_records {
  */
 int ctl_read_records(const struct ctl *ctl, const char *dev,
 		     const struct ctl_records *rs, void *src);
+
+/**
+ * struct ctl_progress - a progress line on a terminal (progress.c)
+ * @what: what is being done: "backup", "restore"
+ * @tty: stderr is a terminal; else nothing is shown
+ * @start_us: when it started (CLOCK_MONOTONIC)
+ * @last_us: when the line was last drawn
+ * @shown: the line was drawn at least once
+ */
+struct ctl_progress {
+	const char *what;
+	bool tty;
+	uint64_t start_us;
+	uint64_t last_us;
+	bool shown;
+};
+
+/** ctl_progress_init() - start a progress line for @what */
+void ctl_progress_init(struct ctl_progress *p, const char *what);
+
+/**
+ * ctl_progress_show() - a cs_bk_progress_fn: redraw the line (bytes,
+ * rate, ETA) at most four times a second
+ * @priv: the struct ctl_progress
+ * @done: bytes done
+ * @total: bytes in all
+ */
+void ctl_progress_show(void *priv, uint64_t done, uint64_t total);
+
+/** ctl_progress_end() - end the line, if it was drawn */
+void ctl_progress_end(struct ctl_progress *p);
 
 #endif /* COWSNAPCTL_H */

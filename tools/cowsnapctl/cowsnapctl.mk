@@ -7,8 +7,8 @@
 
 CS_CFLAGS	:= -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -Iinclude/uapi -Itools/cowsnapctl/lib \
-		   $(shell pkg-config --cflags devmapper)
-CS_LIBS		:= $(shell pkg-config --libs devmapper)
+		   $(shell pkg-config --cflags devmapper json-c libcrypto)
+CS_LIBS		:= $(shell pkg-config --libs devmapper json-c libcrypto)
 
 CS_LIB_SRCS	:= $(wildcard tools/cowsnapctl/lib/*.c)
 CS_LIB_OBJS	:= $(CS_LIB_SRCS:%.c=$(HOST)/obj/%.o)

@@ -60,6 +60,16 @@ static const struct opt_desc {
 	  "wait for a record after SEQ (default: the newest one at the start)" },
 	{ OPT_SIZE, "size", 0, "SIZE",
 	  "space to add, suffix K, M, G or T (default: as --store-size)" },
+	{ OPT_TO, "to", 0, "PATH",
+	  "backup: the backup directory; restore: the device or file to write" },
+	{ OPT_FROM, "from", 0, "DIR", "the backup directory to restore from" },
+	{ OPT_AT, "at", 0, "POINT",
+	  "a backup point: its name, its number, or latest (the default)" },
+	{ OPT_FULL, "full", 0, NULL, "copy every volume whole" },
+	{ OPT_INCREMENTAL, "incremental", 0, NULL,
+	  "copy only the changes since the last backup; say why where it cannot" },
+	{ OPT_VOLUME, "volume", 0, "NAME",
+	  "the volume to restore, when the backup holds several" },
 };
 #define NR_OPTS	(sizeof(opt_descs) / sizeof(opt_descs[0]))
 
@@ -127,6 +137,18 @@ static int parse_snapshot_value(struct ctl *ctl, unsigned int bit,
 	case OPT_AFTER:
 		ctl->has_after = true;
 		return cs_parse_u64(arg, &ctl->after);
+	case OPT_TO:
+		ctl->to = arg;
+		return *arg ? 0 : -EINVAL;
+	case OPT_FROM:
+		ctl->from = arg;
+		return *arg ? 0 : -EINVAL;
+	case OPT_AT:
+		ctl->at = arg;
+		return *arg ? 0 : -EINVAL;
+	case OPT_VOLUME:
+		ctl->volume = arg;
+		return cs_volume_name_check(arg);
 	}
 	return 0;
 }
@@ -191,6 +213,10 @@ static void set_flag(struct ctl *ctl, unsigned int bit)
 		ctl->no_uevent = true;
 	else if (bit == OPT_FORCE)
 		ctl->force = true;
+	else if (bit == OPT_FULL)
+		ctl->full = true;
+	else if (bit == OPT_INCREMENTAL)
+		ctl->incremental = true;
 }
 
 int ctl_parse_options(struct ctl *ctl, int argc, char **argv,

@@ -27,6 +27,7 @@
  *	loop.h		loop devices over a store's files
  *	events.h	read and format blkfilter event records
  *	uevent.h	wait for new records (uevents, DM_DEV_WAIT)
+ *	backup.h	backups into a directory: run, restore, verify
  */
 #ifndef COWSNAP_H
 #define COWSNAP_H
@@ -46,5 +47,6 @@
 #include "loop.h"
 #include "events.h"
 #include "uevent.h"
+#include "backup.h"
 
 #endif /* COWSNAP_H */
