@@ -26,12 +26,13 @@ static void on_signal(int sig)
 
 /**
  * struct backup - what the callbacks of one run need
+ * @progress: the progress line; first, as ctl_progress_show() takes
+ *	the same pointer
  * @ctl: the options
- * @progress: the progress line
  */
 struct backup {
-	const struct ctl *ctl;
 	struct ctl_progress progress;
+	const struct ctl *ctl;
 };
 
 static int made(void *priv, const struct cs_snap_made *m)

@@ -205,10 +205,12 @@ const struct command cmd_restore = {
 		   OPT_JSON,
 	.usage = "--from DIR --to TARGET",
 	.help = "Rebuild a volume from its backups in DIR, as it was at a point.",
+	.no_dm = true,
 };
 
 const struct command cmd_verify = {
 	.name = "verify", .fn = do_verify, .min_args = 1, .max_args = 1,
 	.options = OPT_JSON, .usage = "DIR",
 	.help = "Check every backup in DIR: the chain and every checksum.",
+	.no_dm = true,
 };

@@ -267,7 +267,7 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		ctl->dev = ctl->args[0];
 	cs_set_verbose(ctl->verbose);
 	cs_error_clear();
-	r = cs_dm_available();
+	r = ctl->cmd->no_dm ? 0 : cs_dm_available();
 	if (r)
 		return r;
 	return ctl->cmd->fn(ctl);

@@ -75,6 +75,7 @@ struct ctl;
  * @options: OPT_* accepted, besides OPT_COMMON
  * @usage: arguments and options, for "Usage: cowsnapctl <name> <usage>"
  * @help: what it does, one sentence
+ * @no_dm: runs without device-mapper (works on files only)
  */
 struct command {
 	const char *name;
@@ -86,6 +87,7 @@ struct command {
 	unsigned int options;
 	const char *usage;
 	const char *help;
+	bool no_dm;
 };
 
 /**

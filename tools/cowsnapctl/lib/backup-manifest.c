@@ -189,36 +189,32 @@ static int bad(const struct reader *rd, const char *what)
 			    rd->key ? ": " : "", what);
 }
 
-static json_object *get(struct reader *rd, json_object *o, const char *key,
-			json_type type, bool nullable)
+/* Member @key of type @type; *@out is NULL for null when @nullable. */
+static int get(struct reader *rd, json_object *o, const char *key,
+	       json_type type, bool nullable, json_object **out)
 {
-	json_object *v = NULL;
-
 	rd->key = key;
-	if (!json_object_object_get_ex(o, key, &v)) {
-		bad(rd, "missing");
-		return NULL;
-	}
-	if (nullable && json_object_is_type(v, json_type_null))
-		return v;
-	if (!json_object_is_type(v, type)) {
-		bad(rd, "wrong type");
-		return NULL;
-	}
-	return v;
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, out))
+		return bad(rd, "missing");
+	/* json-c's null is a NULL object */
+	if (!*out)
+		return nullable ? 0 : bad(rd, "null");
+	if (!json_object_is_type(*out, type))
+		return bad(rd, "wrong type");
+	return 0;
 }
 
 /* A string of at most @size - 1 bytes, or "" for null when @nullable. */
 static int get_string(struct reader *rd, json_object *o, const char *key,
 		      char *out, size_t size, bool nullable)
 {
-	json_object *v = get(rd, o, key, json_type_string, nullable);
+	json_object *v;
 	const char *s;
 
-	if (!v)
+	if (get(rd, o, key, json_type_string, nullable, &v))
 		return -EINVAL;
-	s = json_object_is_type(v, json_type_null) ? "" :
-	    json_object_get_string(v);
+	s = v ? json_object_get_string(v) : "";
 	if (strlen(s) >= size || (!nullable && !s[0]))
 		return bad(rd, "bad length");
 	strcpy(out, s);
@@ -229,14 +225,13 @@ static int get_string(struct reader *rd, json_object *o, const char *key,
 static int get_u64(struct reader *rd, json_object *o, const char *key,
 		   uint64_t *out, bool nullable)
 {
-	json_object *v = get(rd, o, key, json_type_int, nullable);
+	json_object *v;
 
-	if (!v)
+	*out = 0;
+	if (get(rd, o, key, json_type_int, nullable, &v))
 		return -EINVAL;
-	if (json_object_is_type(v, json_type_null)) {
-		*out = 0;
+	if (!v)
 		return 0;
-	}
 	/* json-c keeps numbers above INT64_MAX as uint64 */
 	if (json_object_get_int64(v) < 0 &&
 	    json_object_get_uint64(v) <= (uint64_t)INT64_MAX)
@@ -273,11 +268,11 @@ static bool is_hex(const char *s, size_t len)
 static int read_ranges(struct reader *rd, json_object *o,
 		       struct cs_bk_volume *v)
 {
-	json_object *a = get(rd, o, "ranges", json_type_array, false), *e;
 	uint64_t end = 0, sum = 0;
+	json_object *a, *e;
 	size_t i, n;
 
-	if (!a)
+	if (get(rd, o, "ranges", json_type_array, false, &a))
 		return -EINVAL;
 	n = json_object_array_length(a);
 	v->ranges = calloc(n ? n : 1, sizeof(*v->ranges));
@@ -387,11 +382,11 @@ static int read_volume(struct reader *rd, json_object *o,
 static int read_volumes(struct reader *rd, json_object *o,
 			struct cs_bk_manifest *m)
 {
-	json_object *a = get(rd, o, "volumes", json_type_array, false);
+	json_object *a;
 	size_t i, n;
 	int r;
 
-	if (!a)
+	if (get(rd, o, "volumes", json_type_array, false, &a))
 		return -EINVAL;
 	n = json_object_array_length(a);
 	if (!n || n > COWSNAP_MEMBERS_MAX)

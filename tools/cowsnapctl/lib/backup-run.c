@@ -494,13 +494,19 @@ static int make_partial(struct run *run)
 static int write_manifest(struct run *run)
 {
 	char path[4096 + 32];
-	FILE *f;
-	int r;
+	FILE *f = NULL;
+	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/" CS_BK_MANIFEST, run->partial);
-	f = fopen(path, "wxe");
-	if (!f)
-		return cs_error_set(-errno, path, "%s", strerror(errno));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return cs_error_set(r, path, "%s", strerror(-r));
+	}
 	run->res->m.finished = time(NULL);
 	r = cs_bk_manifest_write(&run->res->m, f);
 	if (!r && (fflush(f) || fsync(fileno(f))))
