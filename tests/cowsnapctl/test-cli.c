@@ -226,6 +226,7 @@ static void test_help(void)
 		"create", "adopt", "remove", "list", "status", "filter",
 		"filter attach", "filter detach", "events", "snapshot",
 		"snapshot create", "snapshot wait", "snapshot monitor",
+		"backup", "restore", "verify",
 	};
 	char args[64], want[64];
 	struct cli c;
@@ -272,6 +273,14 @@ static void test_usage_errors(void)
 		"snapshot info", "snapshot destroy s extra",
 		"snapshot wait s --after x", "snapshot wait s --follow",
 		"snapshot extend s --size", "snapshot list --force",
+		"backup", "backup v", "backup v --to", "backup v v --to /tmp/b",
+		"backup v --to /tmp/b --full --incremental",
+		"backup v --to /tmp/b --chunk-size 5000", "backup v --to '' ",
+		"backup v --to /tmp/b --at 1", "restore", "restore --from /tmp/b",
+		"restore --to /tmp/t", "restore x --from /tmp/b --to /tmp/t",
+		"restore --from /tmp/b --to /tmp/t --volume -x",
+		"restore --from /tmp/b --to /tmp/t --full", "verify",
+		"verify a b", "verify /tmp/b --force",
 	};
 	unsigned int i;
 	struct cli c;

@@ -105,7 +105,11 @@ static void print_command_line(const char *prefix, const struct command *c)
 
 	n = printf("  %s%s%s%s", prefix, c->name, c->usage[0] ? " " : "",
 		   c->usage);
-	printf("%*s%s\n", n < 29 ? 29 - n : 1, "", c->help);
+	if (n >= 29) {		/* a long usage: the help on its own line */
+		putchar('\n');
+		n = 0;
+	}
+	printf("%*s%s\n", 29 - n, "", c->help);
 }
 
 static void print_main_help(void)

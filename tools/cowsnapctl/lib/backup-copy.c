@@ -29,10 +29,11 @@ static int read_full(struct cs_bk_copy *c, void *buf, size_t len,
 			  (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return errno == EIO ? -EIO :
-			       cs_error_set(-errno, c->in_name, "read: %s",
+		if (n < 0) {
+			c->read_failed = true;
+			return cs_error_set(-errno, c->in_name, "read: %s",
 					    strerror(errno));
+		}
 		if (!n)
 			return cs_error_set(-EIO, c->in_name,
 					    "read: unexpected end at byte %llu",

@@ -276,6 +276,7 @@ static int apply_full(struct apply *a, int in, const char *name,
 			if (r)
 				return r;
 		}
+		a->done += (uint64_t)(data - hole);	/* holes count as done */
 		if ((uint64_t)data >= size)
 			return 0;
 		hole = lseek(in, data, SEEK_HOLE);

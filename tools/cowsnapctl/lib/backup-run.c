@@ -417,7 +417,7 @@ static int copy_volume(struct run *run, unsigned int i)
 		r = cs_error_set(-errno, path, "%s", strerror(errno));
 	else
 		r = cs_bk_copy_ranges(&c, v->ranges, v->nr_ranges);
-	if (r == -EIO && !cs_last_error()->why[0])
+	if (r && c.read_failed)
 		r = image_failed(run, i);
 	if (r == -EINTR)
 		r = cs_error_set(-EINTR, v->name, "interrupted: no backup was made");

@@ -273,6 +273,7 @@ typedef void (*cs_bk_progress_fn)(void *priv, uint64_t done, uint64_t total);
  * @done: bytes copied so far, updated; also passed to @progress
  * @total: passed to @progress
  * @sha: running SHA-256 of what was written (an EVP_MD_CTX)
+ * @read_failed: set when reading @in failed (the image may have failed)
  */
 struct cs_bk_copy {
 	int in;
@@ -286,6 +287,7 @@ struct cs_bk_copy {
 	uint64_t done;
 	uint64_t total;
 	void *sha;
+	bool read_failed;
 };
 
 /**
@@ -294,8 +296,8 @@ struct cs_bk_copy {
  * @r: ranges
  * @nr: number of ranges
  *
- * Return: 0; -EINTR when c->stop was set; -EIO when reading failed (not
- * recorded: the caller knows why the image failed); -errno (recorded).
+ * Return: 0; -EINTR when c->stop was set; -errno (recorded; a failed
+ * read also sets c->read_failed).
  */
 int cs_bk_copy_ranges(struct cs_bk_copy *c, const struct cs_bk_range *r,
 		      size_t nr);
@@ -454,7 +456,8 @@ struct cs_bk_restore_opts {
  * @size: its size in bytes
  * @nr: points applied
  * @chain: their names, the full first
- * @bytes_written: bytes written to the target
+ * @bytes_written: bytes of the target restored: the full image's size (its
+ *	holes included) plus the data of each incremental
  */
 struct cs_bk_restored {
 	char volume[CS_DM_NAME_LEN];
