@@ -359,18 +359,16 @@ static int plan_volume(struct run *run, unsigned int i)
  * Copying
  * ---------------------------------------------------------------------- */
 
-/* The image failed: did the set overflow? */
+/* Reading the image failed, or the set is found corrupted at the end: did
+ * the set overflow?  Return: -EOVERFLOW, or the error recorded before. */
 static int image_failed(struct run *run, unsigned int i)
 {
-	struct cs_snap_info info;
+	const struct cs_error e = *cs_last_error();
 	const char *vol = run->res->m.vols[i].name;
+	struct cs_snap_info info;
 
-	if (cs_snap_get_info(run->made.image[i], &info))
-		return cs_error_set(-EIO, vol, "reading snapshot %s failed",
-				    run->made.image[i]);
-	if (!info.corrupted)
-		return cs_error_set(-EIO, vol, "reading snapshot %s failed: I/O error",
-				    run->made.image[i]);
+	if (cs_snap_get_info(run->made.image[i], &info) || !info.corrupted)
+		return cs_error_set(e.err, e.dev, "%s", e.why);
 	if (info.error == ENOSPC)
 		return cs_error_set(-EOVERFLOW, vol,
 				    "snapshot set %s overflowed while copying (store full): no backup was made; the volume is intact. Give the snapshot more room with --store-size or --store-limit",
@@ -442,6 +440,8 @@ static int check_set(struct run *run)
 	r = cs_snap_get_info(run->made.image[0], &info);
 	if (r || !info.corrupted)
 		return r;
+	cs_error_set(-EIO, run->res->m.vols[0].name,
+		     "snapshot set %s failed during the backup", run->made.id);
 	return image_failed(run, 0);
 }
 
