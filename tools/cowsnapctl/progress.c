@@ -9,6 +9,10 @@
 
 #include "cowsnapctl.h"
 
+/* The bar: BAR characters, filled from BAR_FULL. */
+#define BAR		24
+#define BAR_FULL	"########################"
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -39,10 +43,11 @@ void ctl_progress_show(void *priv, uint64_t done, uint64_t total)
 	p->shown = true;
 	rate = now > p->start_us ? done * 1000000 / (now - p->start_us) : 0;
 	eta = rate && total > done ? (total - done) / rate : 0;
-	pct = total ? (unsigned int)(done * 100 / total) : 100;
-	fprintf(stderr, "\r%s: %s of %s (%3u%%)  %s/s  ETA %" PRIu64 ":%02" PRIu64
-		":%02" PRIu64 "\033[K", p->what, cs_format_size(done / 512, sdone),
-		cs_format_size(total / 512, stotal), pct,
+	pct = total && done < total ? (unsigned int)(done * 100 / total) : 100;
+	fprintf(stderr, "\r%s [%-*.*s] %3u%%  %s of %s  %s/s  ETA %" PRIu64
+		":%02" PRIu64 ":%02" PRIu64 "\033[K", p->what, BAR, pct * BAR / 100,
+		BAR_FULL, pct, cs_format_size(done / 512, sdone),
+		cs_format_size(total / 512, stotal),
 		cs_format_size(rate / 512, srate), eta / 3600, eta / 60 % 60,
 		eta % 60);
 }
