@@ -119,21 +119,11 @@ static int summary_json(const struct ctl *ctl, const struct cs_bk_result *res)
 
 static int check_backup(struct ctl *ctl)
 {
-	int i, k;
-
 	if (!ctl->to)
 		return ctl_usage_error(ctl, "option '--to DIR' is required");
 	if (ctl->full && ctl->incremental)
 		return ctl_usage_error(ctl, "--full and --incremental exclude each other");
-	if (ctl->nr_args > COWSNAP_MEMBERS_MAX)
-		return ctl_usage_error(ctl, "at most %d volumes in one backup",
-				       COWSNAP_MEMBERS_MAX);
-	for (i = 0; i < ctl->nr_args; i++)
-		for (k = 0; k < i; k++)
-			if (!strcmp(ctl->args[i], ctl->args[k]))
-				return ctl_usage_error(ctl, "volume '%s' given twice",
-						       ctl->args[i]);
-	return 0;
+	return ctl_check_volume_list(ctl);
 }
 
 static int do_backup(struct ctl *ctl)

@@ -118,12 +118,10 @@ static int made_human(const struct cs_snap_made *m, pid_t pid,
 	return r;
 }
 
-static int check_volumes(struct ctl *ctl)
+int ctl_check_volume_list(struct ctl *ctl)
 {
 	int i, k;
 
-	if (!ctl->store)
-		return ctl_usage_error(ctl, "option '--store' is required");
 	if (ctl->nr_args > COWSNAP_MEMBERS_MAX)
 		return ctl_usage_error(ctl, "at most %d volumes in one set",
 				       COWSNAP_MEMBERS_MAX);
@@ -133,6 +131,13 @@ static int check_volumes(struct ctl *ctl)
 				return ctl_usage_error(ctl, "volume '%s' given twice",
 						       ctl->args[i]);
 	return 0;
+}
+
+static int check_volumes(struct ctl *ctl)
+{
+	if (!ctl->store)
+		return ctl_usage_error(ctl, "option '--store' is required");
+	return ctl_check_volume_list(ctl);
 }
 
 static int do_create(struct ctl *ctl)

@@ -171,6 +171,15 @@ extern const struct command cmd_snapshot_list, cmd_snapshot_info,
 extern const struct command cmd_backup, cmd_restore, cmd_verify;
 
 /**
+ * ctl_check_volume_list() - check the volumes of a snapshot set or backup
+ * in ctl->args: at most COWSNAP_MEMBERS_MAX, none twice
+ * @ctl: state
+ *
+ * Return: 0 or CTL_EUSAGE (printed).
+ */
+int ctl_check_volume_list(struct ctl *ctl);
+
+/**
  * ctl_start_monitor() - start "snapshot monitor" for set @m detached,
  * growing its store up to ctl->store_limit
  * @ctl: options
