@@ -304,6 +304,8 @@ static int read_ranges(struct reader *rd, json_object *o,
 	if (v->full && (n != 1 || v->ranges[0].offset ||
 			v->ranges[0].length != v->size))
 		return bad(rd, "a full backup must hold [0, size]");
+	if (v->full && v->file_size != v->size)
+		return rd->key = "file_size", bad(rd, "a full image is the volume's size");
 	if (!v->full && sum != v->file_size)
 		return bad(rd, "does not add up to file_size");
 	return 0;
@@ -454,6 +456,8 @@ static int read_top(struct reader *rd, json_object *o,
 		r = get_string(rd, o, "set", m->set, sizeof(m->set), false);
 	if (!r)
 		r = get_u64(rd, o, "chunk_size", &v, false);
+	if (!r && (v > UINT32_MAX || !cs_is_power_of_2(v)))
+		r = bad(rd, "not a power of two");
 	m->chunk_size = (uint32_t)v;
 	if (!r)
 		r = get_u64(rd, o, "freeze_us", &m->freeze_us, false);

@@ -256,37 +256,39 @@ static int zero_bdev(struct apply *a, uint64_t off, uint64_t len)
 	return 0;
 }
 
-/* A full image: its data segments; its holes are zero (a made file is
- * already, a device is zeroed). */
+/* A full image: its data segments, up to the volume's @size; its holes
+ * are zero (a made file is already, a device is zeroed). */
 static int apply_full(struct apply *a, int in, const char *name,
 		      uint64_t size)
 {
-	off_t data, hole = 0;
+	uint64_t data, hole = 0;
+	off_t pos;
 	int r;
 
-	for (;;) {
-		data = lseek(in, hole, SEEK_DATA);
-		if (data < 0 && errno != ENXIO)
+	while (hole < size) {
+		pos = lseek(in, (off_t)hole, SEEK_DATA);
+		if (pos < 0 && errno != ENXIO)
 			return cs_error_set(-errno, name, "%s", strerror(errno));
-		if (data < 0)
-			data = (off_t)size;
+		data = pos < 0 || (uint64_t)pos > size ? size : (uint64_t)pos;
 		if (a->t->bdev) {
-			r = zero_bdev(a, (uint64_t)hole,
-				      (uint64_t)(data - hole));
+			r = zero_bdev(a, hole, data - hole);
 			if (r)
 				return r;
 		}
-		a->done += (uint64_t)(data - hole);	/* holes count as done */
-		if ((uint64_t)data >= size)
-			return 0;
-		hole = lseek(in, data, SEEK_HOLE);
-		if (hole < 0)
+		a->done += data - hole;		/* holes count as done */
+		if (data == size)
+			break;
+		pos = lseek(in, (off_t)data, SEEK_HOLE);
+		if (pos < 0)
 			return cs_error_set(-errno, name, "%s", strerror(errno));
-		r = copy_bytes(a, in, name, (uint64_t)data, (uint64_t)data,
-			       (uint64_t)(hole - data));
+		hole = (uint64_t)pos > size ? size : (uint64_t)pos;
+		r = copy_bytes(a, in, name, data, data, hole - data);
 		if (r)
 			return r;
 	}
+	if (a->o->progress)
+		a->o->progress(a->o->priv, a->done, a->total);
+	return 0;
 }
 
 static int apply_point(struct apply *a, const struct cs_bk_manifest *m,
