@@ -821,7 +821,7 @@ static void test_manifest_extremes(void)
 	m.started = 0;
 	m.finished = 253402300799LL;
 	m.freeze_us = UINT64_MAX;
-	m.chunk_size = UINT32_MAX;
+	m.chunk_size = 1U << 31;	/* the largest power of two */
 	memset(m.set, 's', sizeof(m.set) - 1);
 	m.set[sizeof(m.set) - 1] = '\0';
 	m.nr = 2;
