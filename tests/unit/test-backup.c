@@ -1374,6 +1374,19 @@ static void find_none(const struct cs_bk_dir *d, const char *at)
 	CU_ASSERT_PTR_NOT_NULL(strstr(cs_last_error()->why, at));
 }
 
+/* cs_bk_dir_find(@at) is NULL and records an error naming point @bad,
+ * whose manifest does not read. */
+static void find_bad_point(const struct cs_bk_dir *d, const char *at,
+			   const char *bad)
+{
+	cs_error_clear();
+	CU_ASSERT_PTR_NULL(cs_bk_dir_find(d, at));
+	CU_ASSERT_NOT_EQUAL(cs_last_error()->err, 0);
+	CU_ASSERT_NOT_EQUAL(cs_last_error()->err, -ENOENT);
+	CU_ASSERT_STRING_EQUAL(cs_last_error()->dev, bad);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cs_last_error()->why, CS_BK_MANIFEST));
+}
+
 static void test_dir_find(void)
 {
 	char dir[PATH_MAX], names[10][CS_BK_POINT_LEN], partial[64];
@@ -1384,8 +1397,14 @@ static void test_dir_find(void)
 	CU_ASSERT_EQUAL_FATAL(cs_bk_dir_read(dir, &d, false), 0);
 	CU_ASSERT_EQUAL_FATAL(d.nr, 3);
 
-	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, "latest"), &d.points[2]);
-	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, NULL), &d.points[2]);
+	/* the newest point, 4, does not read: "latest" must not silently
+	 * fall back to 3 */
+	CU_ASSERT_EQUAL_FATAL(d.nr_bad, 1);
+	CU_ASSERT_STRING_EQUAL(d.bad[0].point, names[4]);
+	find_bad_point(&d, "latest", names[4]);
+	find_bad_point(&d, NULL, names[4]);
+	find_bad_point(&d, "4", names[4]);
+	find_bad_point(&d, names[4], names[4]);
 	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, "1"), &d.points[0]);
 	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, "2"), &d.points[1]);
 	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, "0002"), &d.points[1]);
@@ -1394,8 +1413,6 @@ static void test_dir_find(void)
 	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, names[2]), &d.points[1]);
 	CU_ASSERT_PTR_EQUAL(cs_bk_dir_find(&d, names[3]), &d.points[2]);
 
-	find_none(&d, "4");		/* unreadable */
-	find_none(&d, names[4]);
 	find_none(&d, "5");		/* partial */
 	find_none(&d, "0009");
 	snprintf(partial, sizeof(partial), "%s" CS_BK_PARTIAL, names[5]);
@@ -2294,8 +2311,16 @@ static void test_check_parent(void)
 	check_volume_is(&fx, 2, "data", -ENOENT, fx.point[1]);
 	check_volume_is(&fx, 2, "logs", 0, NULL);
 	restore_fails(&fx, "2", "data", -ENOENT, "base gone");
-	/* a full point too: its parent link is broken */
-	restore_fails(&fx, "2", "logs", -ENOENT, "parent gone");
+	/* a full volume needs no parent: it restores on its own */
+	{
+		struct cs_bk_restored res;
+		char target[PATH_MAX];
+
+		pathf(target, "%s/full-without-parent", root);
+		CU_ASSERT_EQUAL(restore(&fx, "2", "logs", target, false, &res), 0);
+		CU_ASSERT_EQUAL(res.nr, 1);
+		unlink(target);
+	}
 	restore_fails(&fx, "3", "data", -ENOENT, "chain broken");
 	fixture_free(&fx);
 }

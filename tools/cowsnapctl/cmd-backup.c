@@ -119,6 +119,12 @@ static int summary_json(const struct ctl *ctl, const struct cs_bk_result *res)
 
 static int check_backup(struct ctl *ctl)
 {
+	int i;
+
+	for (i = 0; i < ctl->nr_args; i++)
+		if (cs_volume_name_check(ctl->args[i]))
+			return ctl_usage_error(ctl, "%s: %s", ctl->args[i],
+					       cs_last_error()->why);
 	if (!ctl->to)
 		return ctl_usage_error(ctl, "option '--to DIR' is required");
 	if (ctl->full && ctl->incremental)

@@ -158,6 +158,26 @@ static unsigned int verify_point(const struct ctl *ctl, struct cs_json *j,
 	return bad;
 }
 
+/* A point whose manifest does not read; Return: 1, a failed check. */
+static unsigned int unreadable_point(struct cs_json *j,
+				     const struct cs_bk_check *c)
+{
+	if (j) {
+		cs_json_begin_object(j, NULL);
+		cs_json_string(j, "point", c->point);
+		cs_json_begin_array(j, "volumes");
+		check_json(j, "manifest", c);
+		cs_json_end_array(j);
+		cs_json_bool(j, "ok", false);
+		cs_json_end_object(j);
+		return 1;
+	}
+	printf("%-22s %-12s %-16s %s\n", c->point, "manifest", "-", "FAILED");
+	fprintf(stderr, "%s: verify: %s: %s\n", program_invocation_short_name,
+		c->point, c->why);
+	return 1;
+}
+
 static int do_verify(struct ctl *ctl)
 {
 	unsigned int i, bad = 0;
@@ -166,7 +186,7 @@ static int do_verify(struct ctl *ctl)
 	int r;
 
 	ctl->dev = ctl->args[0];
-	r = cs_bk_dir_read(ctl->args[0], &dir, true);
+	r = cs_bk_dir_read(ctl->args[0], &dir, false);
 	if (r)
 		return r;
 	for (i = 0; i < dir.nr_partial; i++)
@@ -183,13 +203,15 @@ static int do_verify(struct ctl *ctl)
 	}
 	for (i = 0; i < dir.nr; i++)
 		bad += verify_point(ctl, j, &dir, &dir.points[i]);
+	for (i = 0; i < dir.nr_bad; i++)
+		bad += unreadable_point(j, &dir.bad[i]);
 	if (j) {
 		cs_json_end_array(j);
 		cs_json_bool(j, "ok", !bad);
 		cs_json_end_object(j);
 		cs_json_finish(j);
 	}
-	if (!dir.nr)
+	if (!dir.nr && !dir.nr_bad)
 		r = cs_error_set(-ENOENT, ctl->args[0], "no complete backup here");
 	else if (bad)
 		r = cs_error_set(-EINVAL, ctl->args[0], "%u check%s failed", bad,

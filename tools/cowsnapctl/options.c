@@ -55,7 +55,7 @@ static const struct opt_desc {
 	{ OPT_NAME, "name", 0, "ID",
 	  "set ID: 1 to 64 of A-Z a-z 0-9 _ -, not starting with - (default: random)" },
 	{ OPT_FORCE, "force", 0, NULL,
-	  "also when an image is open: it fails all I/O and goes once closed" },
+	  "snapshot destroy: also when an image is open (it fails all I/O and goes once closed); restore: overwrite a non-empty file" },
 	{ OPT_AFTER, "after", 0, "SEQ",
 	  "wait for a record after SEQ (default: the newest one at the start)" },
 	{ OPT_SIZE, "size", 0, "SIZE",

@@ -39,6 +39,8 @@ void ctl_progress_show(void *priv, uint64_t done, uint64_t total)
 
 	if (!p->tty || (now - p->last_us < 250000 && done < total))
 		return;
+	if (!p->shown)		/* the rate counts from the first data */
+		p->start_us = now - 1;
 	p->last_us = now;
 	p->shown = true;
 	rate = now > p->start_us ? done * 1000000 / (now - p->start_us) : 0;

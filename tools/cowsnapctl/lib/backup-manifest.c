@@ -525,6 +525,25 @@ static int add_partial(struct cs_bk_dir *dir, const char *name)
 	return 0;
 }
 
+/* A point whose manifest does not read: keep its name and the reason. */
+static int add_bad(struct cs_bk_dir *dir, const char *name)
+{
+	const struct cs_error *e = cs_last_error();
+	struct cs_bk_check *b;
+
+	b = realloc(dir->bad, (dir->nr_bad + 1) * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	dir->bad = b;
+	b += dir->nr_bad++;
+	memset(b, 0, sizeof(*b));
+	snprintf(b->point, sizeof(b->point), "%s", name);
+	b->err = e->err;
+	snprintf(b->why, sizeof(b->why), "%s: %.*s", CS_BK_MANIFEST,
+		 (int)sizeof(b->why) - 16, e->why);
+	return 0;
+}
+
 static int add_point(struct cs_bk_dir *dir, const char *name, bool strict)
 {
 	char path[4096];
@@ -543,7 +562,9 @@ static int add_point(struct cs_bk_dir *dir, const char *name, bool strict)
 	}
 	if (!r)
 		dir->nr++;
-	return strict ? r : (r == -ENOMEM ? r : 0);
+	if (!r || strict || r == -ENOMEM)
+		return r;
+	return add_bad(dir, name);
 }
 
 int cs_bk_dir_read(const char *path, struct cs_bk_dir *dir, bool strict)
@@ -588,6 +609,7 @@ void cs_bk_dir_free(struct cs_bk_dir *dir)
 		cs_bk_manifest_free(&dir->points[i]);
 	free(dir->points);
 	free(dir->partial);
+	free(dir->bad);
 	memset(dir, 0, sizeof(*dir));
 }
 
@@ -602,15 +624,48 @@ static struct cs_bk_manifest *find_name(const struct cs_bk_dir *dir,
 	return NULL;
 }
 
+/* The point @seq (or named @name) whose manifest does not read. */
+static const struct cs_bk_check *find_bad(const struct cs_bk_dir *dir,
+					  unsigned int seq, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < dir->nr_bad; i++)
+		if (cs_bk_point_parse(dir->bad[i].point, NULL) == seq ||
+		    (name && !strcmp(dir->bad[i].point, name)))
+			return &dir->bad[i];
+	return NULL;
+}
+
+static const struct cs_bk_check *newest_bad(const struct cs_bk_dir *dir)
+{
+	const struct cs_bk_check *b = NULL;
+	unsigned int i;
+
+	for (i = 0; i < dir->nr_bad; i++)
+		if (!b || cs_bk_point_parse(dir->bad[i].point, NULL) >
+			  cs_bk_point_parse(b->point, NULL))
+			b = &dir->bad[i];
+	return b;
+}
+
 struct cs_bk_manifest *cs_bk_dir_find(const struct cs_bk_dir *dir,
 				      const char *at)
 {
-	unsigned int i, seq;
+	const struct cs_bk_check *b;
+	unsigned int i, seq = 0;
 
 	if (!at || !strcmp(at, "latest")) {
-		if (dir->nr)
+		b = newest_bad(dir);
+		if (b && (!dir->nr || cs_bk_point_parse(b->point, NULL) >
+				      dir->points[dir->nr - 1].sequence))
+			cs_error_set(b->err, b->point,
+				     "the latest backup does not read (%s); give --at to restore an earlier one",
+				     b->why);
+		else if (dir->nr)
 			return &dir->points[dir->nr - 1];
-		cs_error_set(-ENOENT, dir->path, "no complete backup here");
+		else
+			cs_error_set(-ENOENT, dir->path, "no complete backup here");
 		return NULL;
 	}
 	if (!cs_parse_uint(at, 1, UINT32_MAX, &seq)) {
@@ -620,7 +675,12 @@ struct cs_bk_manifest *cs_bk_dir_find(const struct cs_bk_dir *dir,
 	} else if (find_name(dir, at)) {
 		return find_name(dir, at);
 	}
-	cs_error_set(-ENOENT, dir->path, "no complete backup point '%s'", at);
+	b = find_bad(dir, seq, at);
+	if (b)
+		cs_error_set(b->err, b->point, "%s", b->why);
+	else
+		cs_error_set(-ENOENT, dir->path, "no complete backup point '%s'",
+			     at);
 	return NULL;
 }
 

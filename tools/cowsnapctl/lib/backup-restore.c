@@ -16,8 +16,6 @@
 
 #include "backup.h"
 
-/* The longest chain a restore follows. */
-#define CHAIN_MAX	64
 
 /* ------------------------------------------------------------------------
  * Checks
@@ -45,6 +43,16 @@ static void check_init(struct cs_bk_check *out, const char *point,
 	snprintf(out->volume, sizeof(out->volume), "%s", volume);
 }
 
+static bool all_full(const struct cs_bk_manifest *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr; i++)
+		if (!m->vols[i].full)
+			return false;
+	return true;
+}
+
 int cs_bk_check_parent(const struct cs_bk_dir *dir,
 		       const struct cs_bk_manifest *m,
 		       struct cs_bk_check *out)
@@ -58,6 +66,8 @@ int cs_bk_check_parent(const struct cs_bk_dir *dir,
 	for (i = 0; i < dir->nr; i++)
 		if (!strcmp(dir->points[i].point, m->parent))
 			break;
+	if (i == dir->nr && all_full(m))
+		return 0;	/* pruned: nothing here needs it */
 	if (i == dir->nr)
 		return failed(out, -ENOENT, "its parent %s is missing",
 			      m->parent);
@@ -77,13 +87,13 @@ int cs_bk_check_volume(const struct cs_bk_dir *dir,
 		       const struct cs_bk_manifest *m,
 		       const struct cs_bk_volume *v, struct cs_bk_check *out)
 {
-	const struct cs_bk_manifest *chain[CHAIN_MAX];
+	const struct cs_bk_manifest *chain[CS_BK_CHAIN_MAX];
 	char path[4096 + CS_DM_NAME_LEN], sha[CS_BK_SHA256_LEN];
 	uint64_t size;
 	int r;
 
 	check_init(out, m->point, v->name);
-	r = cs_bk_chain(dir, m, v->name, chain, CHAIN_MAX);
+	r = cs_bk_chain(dir, m, v->name, chain, CS_BK_CHAIN_MAX);
 	if (r < 0)
 		return failed(out, r, "%s", cs_last_error()->why);
 	snprintf(path, sizeof(path), "%s/%s/%s", dir->path, m->point, v->file);
@@ -101,7 +111,8 @@ int cs_bk_check_volume(const struct cs_bk_dir *dir,
 	return 0;
 }
 
-/* Check every volume @volume's points of @chain, and each one's parent. */
+/* Check volume @volume in every point of @chain, and the parent link of
+ * each point after the first. */
 static int check_chain(const struct cs_bk_dir *dir,
 		       const struct cs_bk_manifest *const *chain, int n,
 		       const char *volume)
@@ -110,10 +121,11 @@ static int check_chain(const struct cs_bk_dir *dir,
 	int i;
 
 	for (i = 0; i < n; i++) {
+		/* the full point at the start needs no parent */
 		if (cs_bk_check_volume(dir, chain[i],
 				       cs_bk_manifest_volume(chain[i], volume),
 				       &c) ||
-		    cs_bk_check_parent(dir, chain[i], &c))
+		    (i && cs_bk_check_parent(dir, chain[i], &c)))
 			return cs_error_set(c.err == -ENOENT ? -ENOENT : -EINVAL,
 					    c.point, "%s%s%s", c.volume,
 					    c.volume[0] ? ": " : "", c.why);
@@ -206,12 +218,34 @@ struct apply {
 
 #define COPY_LEN	(1U << 20)
 
+/* Write all of @buf at @off of the target; a full device is ENOSPC. */
+static int write_all(struct apply *a, const char *buf, size_t len,
+		     uint64_t off)
+{
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(a->t->fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return cs_error_set(n ? -errno : -ENOSPC, a->t->path,
+					    "write: %s",
+					    strerror(n ? errno : ENOSPC));
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Copy @len bytes of @in from @from to the target at @to. */
 static int copy_bytes(struct apply *a, int in, const char *name,
 		      uint64_t from, uint64_t to, uint64_t len)
 {
-	size_t n;
 	ssize_t got;
+	size_t n;
+	int r;
 
 	while (len) {
 		if (a->o->stop && *a->o->stop)
@@ -223,9 +257,9 @@ static int copy_bytes(struct apply *a, int in, const char *name,
 		if (got <= 0)
 			return cs_error_set(got ? -errno : -EIO, name, "read: %s",
 					    got ? strerror(errno) : "short file");
-		if (pwrite(a->t->fd, a->buf, (size_t)got, (off_t)to) != got)
-			return cs_error_set(-errno, a->t->path, "write: %s",
-					    strerror(errno));
+		r = write_all(a, a->buf, (size_t)got, to);
+		if (r)
+			return r;
 		from += (uint64_t)got;
 		to += (uint64_t)got;
 		len -= (uint64_t)got;
@@ -247,9 +281,10 @@ static int zero_bdev(struct apply *a, uint64_t off, uint64_t len)
 	while (len) {
 		size_t n = len < COPY_LEN ? (size_t)len : COPY_LEN;
 
-		if (pwrite(a->t->fd, a->buf, n, (off_t)off) != (ssize_t)n)
-			return cs_error_set(-errno, a->t->path, "write: %s",
-					    strerror(errno));
+		int r = write_all(a, a->buf, n, off);
+
+		if (r)
+			return r;
 		off += n;
 		len -= n;
 	}
@@ -362,14 +397,14 @@ static int restore_chain(const struct cs_bk_restore_opts *o,
 			 const struct cs_bk_manifest *at,
 			 struct cs_bk_restored *res)
 {
-	const struct cs_bk_manifest *chain[CHAIN_MAX];
+	const struct cs_bk_manifest *chain[CS_BK_CHAIN_MAX];
 	struct target t = { .path = o->target, .fd = -1 };
 	int n, i, r;
 
 	r = pick_volume(at, o->volume, res);
 	if (r)
 		return r;
-	n = cs_bk_chain(dir, at, res->volume, chain, CHAIN_MAX);
+	n = cs_bk_chain(dir, at, res->volume, chain, CS_BK_CHAIN_MAX);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++)

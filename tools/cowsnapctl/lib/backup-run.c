@@ -250,6 +250,23 @@ static int read_tracker(struct run *run, unsigned int i,
 	return 0;
 }
 
+/* Can @last's chain of @name take one more point?  If not, say why. */
+static bool chain_full(const struct run *run, const struct cs_bk_manifest *last,
+		       const char *name, char *buf, size_t size)
+{
+	const struct cs_bk_manifest *chain[CS_BK_CHAIN_MAX];
+	int n;
+
+	n = cs_bk_chain(&run->dir, last, name, chain, CS_BK_CHAIN_MAX);
+	if (n < 0)
+		snprintf(buf, size, "the backups it would build on are broken (%.160s)",
+			 cs_last_error()->why);
+	else if (n == CS_BK_CHAIN_MAX)
+		snprintf(buf, size, "%d backups since the last full one",
+			 CS_BK_CHAIN_MAX);
+	return n < 0 || n == CS_BK_CHAIN_MAX;
+}
+
 /* Why volume @i cannot be incremental on @prev; NULL if it can. */
 static const char *why_full(const struct run *run, unsigned int i,
 			    const struct cs_bk_manifest *last,
@@ -274,10 +291,14 @@ static const char *why_full(const struct run *run, unsigned int i,
 	else if (prev->size != v->size)
 		snprintf(buf, size, "the volume's size changed since backup %s",
 			 last->point);
-	else if (!prev->change_number ||
-		 strcmp(prev->generation, v->generation))
+	else if (!prev->change_number)
+		snprintf(buf, size, "the last backup %s was made without change tracking",
+			 last->point);
+	else if (strcmp(prev->generation, v->generation))
 		snprintf(buf, size, "the change-tracking generation changed since backup %s (tracker reset or re-created, reboot, or 255 checkpoints)",
 			 last->point);
+	else if (chain_full(run, last, v->name, buf, size))
+		;
 	else
 		return NULL;
 	return buf;
@@ -568,6 +589,13 @@ static int prepare(struct run *run, char *const *vols, unsigned int nr)
 	unsigned int i;
 	int r;
 
+	/* the volumes first: a mistyped name makes nothing */
+	for (i = 0; i < nr; i++) {
+		run->res->m.nr = i + 1;
+		r = read_volume(vols[i], &run->res->m.vols[i]);
+		if (r)
+			return r;
+	}
 	if (mkdir(run->o->dir, 0700) && errno != EEXIST)
 		return cs_error_set(-errno, run->o->dir, "%s", strerror(errno));
 	r = lock_all(run, vols, nr);
@@ -575,10 +603,6 @@ static int prepare(struct run *run, char *const *vols, unsigned int nr)
 		r = cs_bk_dir_read(run->o->dir, &run->dir, false);
 	if (!r)
 		r = remove_leftovers(run, vols, nr);
-	for (i = 0; !r && i < nr; i++) {
-		run->res->m.nr = i + 1;
-		r = read_volume(vols[i], &run->res->m.vols[i]);
-	}
 	return r;
 }
 

@@ -45,6 +45,9 @@
 #define CS_BK_SHA256_LEN	65
 /** CS_BK_BLOCK_DEFAULT - block size of a volume without a tracker */
 #define CS_BK_BLOCK_DEFAULT	4096
+/** CS_BK_CHAIN_MAX - most points a restore applies; a backup takes a full
+ * instead of making a longer chain */
+#define CS_BK_CHAIN_MAX		64
 /** CS_BK_LOCK_DIR - where the per-volume locks are */
 #define CS_BK_LOCK_DIR		"/run/cowsnapctl"
 
@@ -177,6 +180,8 @@ char *cs_bk_point_name(unsigned int sequence, int64_t when, char *buf);
  */
 unsigned int cs_bk_point_parse(const char *name, bool *partial);
 
+struct cs_bk_check;
+
 /**
  * struct cs_bk_dir - the points of a backup directory
  * @path: the directory
@@ -186,6 +191,8 @@ unsigned int cs_bk_point_parse(const char *name, bool *partial);
  * @points: their manifests, by sequence number
  * @nr_partial: points being written or left by a crash
  * @partial: their names, malloc'ed
+ * @nr_bad: complete points whose manifest does not read
+ * @bad: their names and why, malloc'ed
  */
 struct cs_bk_dir {
 	const char *path;
@@ -194,13 +201,16 @@ struct cs_bk_dir {
 	struct cs_bk_manifest *points;
 	unsigned int nr_partial;
 	char (*partial)[CS_BK_POINT_LEN + 8];
+	unsigned int nr_bad;
+	struct cs_bk_check *bad;
 };
 
 /**
  * cs_bk_dir_read() - read every complete point's manifest in @path
  * @path: the directory
  * @dir: result; cs_bk_dir_free() it
- * @strict: fail on a manifest that does not read; false: skip it
+ * @strict: fail on a manifest that does not read; false: list it in
+ *	@dir->bad
  *
  * Return: 0; -ENOENT if @path does not exist; -errno (recorded).
  */
@@ -215,7 +225,8 @@ void cs_bk_dir_free(struct cs_bk_dir *dir);
  * @at: a point name, its sequence number ("3", "0003"), or "latest"
  *	(also NULL)
  *
- * Return: the manifest, or NULL (an error is recorded).
+ * Return: the manifest, or NULL (an error is recorded, naming the
+ * manifest's fault when @at, or the latest point, does not read).
  */
 struct cs_bk_manifest *cs_bk_dir_find(const struct cs_bk_dir *dir,
 				      const char *at);
@@ -417,7 +428,8 @@ int cs_bk_check_volume(const struct cs_bk_dir *dir,
 
 /**
  * cs_bk_check_parent() - check the parent link of a point: the parent
- * exists and its manifest's SHA-256 is the one recorded
+ * exists and its manifest's SHA-256 is the one recorded (a point whose
+ * volumes are all full may have lost its parent: it needs none)
  * @dir: the points
  * @m: the point
  * @out: result
