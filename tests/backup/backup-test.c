@@ -25,19 +25,6 @@
 /* ------------------------------------------------------------------ */
 /* Seed, random numbers, data                                         */
 
-unsigned int bt_seed(const char *suite)
-{
-	const char *s = getenv("COWSNAP_SEED");
-	unsigned int seed;
-
-	seed = s ? (unsigned int)strtoul(s, NULL, 0) :
-		   (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
-	printf("cowsnap %s: seed %u (COWSNAP_SEED=%u repeats it)\n", suite,
-	       seed, seed);
-	fflush(stdout);
-	return seed;
-}
-
 static uint64_t mix64(uint64_t z)
 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

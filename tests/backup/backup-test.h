@@ -32,11 +32,6 @@
 /* ------------------------------------------------------------------ */
 /* Seed, random numbers, data                                         */
 
-/*
- * The suite's seed: COWSNAP_SEED from the environment, else a new one;
- * printed so that a failure can be repeated.
- */
-unsigned int bt_seed(const char *suite);
 
 /* splitmix64 */
 struct bt_rng {

@@ -54,7 +54,7 @@ static struct timespec t_start;
 
 static int backup_init(void)
 {
-	seed = bt_seed("backup");
+	seed = tl_seed("backup");
 	return 0;
 }
 

@@ -25,19 +25,6 @@ int ct_run(const char *fmt, ...)
 	return r;
 }
 
-unsigned int ct_seed(const char *suite)
-{
-	const char *s = getenv("COWSNAP_SEED");
-	unsigned int seed;
-
-	seed = s ? (unsigned int)strtoul(s, NULL, 0) :
-		   (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
-	printf("cowsnap %s: seed %u (COWSNAP_SEED=%u repeats it)\n", suite,
-	       seed, seed);
-	fflush(stdout);
-	return seed;
-}
-
 uint64_t ct_rnd(struct ct_rng *r)
 {
 	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);

@@ -61,11 +61,6 @@ int ct_run(const char *fmt, ...)
 
 int ct_run(const char *fmt, ...);
 
-/*
- * The seed of a suite's random numbers: COWSNAP_SEED from the environment,
- * else a new one; printed so that a failure can be repeated.
- */
-unsigned int ct_seed(const char *suite);
 
 /* splitmix64: one generator per thread, seeded from the suite's seed. */
 struct ct_rng {

@@ -48,7 +48,7 @@ static int concurrency_init(void)
 {
 	char *store;
 
-	seed = ct_seed("concurrency");
+	seed = tl_seed("concurrency");
 	if (ct_model_init(&origin, VOL_SECTORS) ||
 	    ct_model_init(&image, VOL_SECTORS))
 		return -1;

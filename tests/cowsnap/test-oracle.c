@@ -58,7 +58,7 @@ static int oracle_init(void)
 {
 	char *store;
 
-	seed = ct_seed("oracle");
+	seed = tl_seed("oracle");
 	if (ct_model_init(&origin.m, VOL_SECTORS) ||
 	    ct_model_init(&image.m, VOL_SECTORS))
 		return -1;

@@ -432,3 +432,16 @@ uint64_t tl_uevent_wait(int fd, const char *dev, const char *target,
 	}
 	return 0;
 }
+
+unsigned int tl_seed(const char *suite)
+{
+	const char *s = getenv("COWSNAP_SEED");
+	unsigned int seed;
+
+	seed = s ? (unsigned int)strtoul(s, NULL, 0) :
+		   (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
+	printf("cowsnap %s: seed %u (COWSNAP_SEED=%u repeats it)\n", suite,
+	       seed, seed);
+	fflush(stdout);
+	return seed;
+}

@@ -87,6 +87,12 @@ void *tl_alloc_aligned(size_t len);
 uint64_t tl_dev_bytes(const char *path);
 
 /*
+ * tl_seed - the seed of a suite's random numbers: COWSNAP_SEED from the
+ * environment, else a new one; printed so that a failure can be repeated.
+ */
+unsigned int tl_seed(const char *suite);
+
+/*
  * tl_pattern_fill/check - deterministic data for (@seed, byte offset @off):
  * the same seed and offset always give the same bytes, whatever the I/O
  * size that wrote them.  check returns the offset of the first mismatch
