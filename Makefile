@@ -7,6 +7,7 @@
 #   make userspace       cowsnapctl, libcowsnap, host unit tests, VM test programs
 #   make check           host unit tests, then the VM suites on every kernel
 #   make demo            boot the VM and walk through what cowsnap does
+#   make bench           performance against dm-linear, dm-snapshot, dm-era
 #   make install         modules, cowsnapctl and man page (DESTDIR, PREFIX)
 #
 # Every output goes under build/; nothing is written into the source tree.
@@ -29,12 +30,12 @@ MODOUT	 = $(BUILD)/kernel/$(KREL)
 # kernels can be built side by side (the VM matrix) without sharing objects.
 MOD_SRCS := Kbuild drivers include scripts/compat
 
-.PHONY: all modules userspace check check-unit demo install clean help
+.PHONY: all modules userspace check check-unit demo bench install clean help
 
 all: modules userspace
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 modules:
 	@test -f "$(KDIR)/Makefile" || { \
@@ -59,6 +60,11 @@ demo:
 	@tests/vm/run --install-only --kernel 6.12
 	@$(MAKE) -s userspace
 	@tests/vm/run --kernel 6.12 --script tests/demo/demo.sh
+
+# Not part of check: it reports figures and fails only when it could not
+# measure (tests/bench/run; results in build/bench/).
+bench:
+	@tests/bench/run
 
 install: modules userspace
 	$(MAKE) -C "$(KDIR)" M="$(MODOUT)" INSTALL_MOD_PATH="$(DESTDIR)" \
