@@ -4,7 +4,8 @@
  * by an event record, a uevent and a dm event; the tracker (live map,
  * frozen copy, numbers, generation) survives table reloads, moving between
  * devices with other layers above and beneath it, and growing; two
- * trackers are independent; the last table's removal frees the tracker.
+ * trackers are independent; the last table's removal frees the tracker;
+ * growing beyond what a map can hold loses tracking, said everywhere.
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -574,6 +575,133 @@ static void test_freed_with_last_table(void)
 	free(loop);
 }
 
+/* ------------------------------------------------------------------ */
+/* Tracking lost                                                      */
+
+/* "dmsetup message" to @dev fails and the kernel log since @kfd has @what. */
+static void refused_with(const char *dev, const char *msg, int kfd,
+			 const char *what)
+{
+	char *log;
+
+	CU_ASSERT_NOT_EQUAL(tl_dm_message(dev, msg, NULL), 0);
+	log = tl_kmsg_read(kfd);
+	CU_ASSERT_FATAL(log != NULL);
+	if (!strstr(log, what)) {
+		fprintf(stderr, "'%s': no '%s' in the log:\n%s", msg, what,
+			log);
+		CU_FAIL("the refusal is not explained in the kernel log");
+	}
+	CU_ASSERT(!tl_kmsg_has_warning(log));
+	free(log);
+}
+
+/*
+ * A map needs a byte per block, at most CBT_MAP_MAX (2 GiB - 1): a table
+ * needing more for a new tracker is refused and explained; a live tracker
+ * grown beyond it loses tracking: state "lost" with a new generation, one
+ * tracking_lost record, a uevent and a dm event; frozen-copy readers fail
+ * with ENODATA; a checkpoint cannot start over at that size and says so;
+ * I/O goes on; no allocation warning anywhere.  The last table's removal
+ * frees the lost tracker and the same id starts afresh.
+ */
+static void test_tracking_lost(void)
+{
+	const unsigned long long big = 1ULL << 34;	/* 2^31 blocks of BS */
+	char *loop = tl_loop_create(DEV_BYTES), *log, zero[128], huge[128];
+	const char *name = make_cbt("lose", loop, DEV_BYTES, "lose", BS);
+	char dev[32], table[512];
+	unsigned long long last = 0, first = 0, seq = 0, sec, nsec;
+	char *out = NULL, ev[32] = "", gen[40] = "";
+	unsigned int count = 0;
+	int64_t ev0, evn = -1;
+	struct info a, b;
+	struct model m;
+	int ufd, kfd, i;
+
+	CU_ASSERT_FATAL(name != NULL);
+	snprintf(dev, sizeof(dev), "%s", tl_dm_dev(name));
+	model_init(&m, DEV_BYTES, BS);
+	write_blocks(name, &m, 3, 2);
+	checkpoint_and_compare(name, &m);
+	CU_ASSERT_FATAL(get_info(name, &a) == 0);
+	snprintf(zero, sizeof(zero), "%s", tl_dm_name("zero"));
+	snprintf(table, sizeof(table), "0 %llu zero", big);
+	CU_ASSERT_FATAL(tl_dm_create(zero, table) == 0);
+
+	/* A new tracker that big: refused, nothing made. */
+	kfd = tl_kmsg_open();
+	CU_ASSERT_FATAL(kfd >= 0);
+	snprintf(huge, sizeof(huge), "%s", tl_dm_name("huge"));
+	snprintf(table, sizeof(table), "0 %llu cbt /dev/mapper/%s huge-%d 2 "
+		 "block_size %u", big, zero, (int)getpid(), BS);
+	CU_ASSERT_NOT_EQUAL(tl_dm_create(huge, table), 0);
+	CU_ASSERT_STRING_EQUAL(tl_dm_dev(huge), "");
+	log = tl_kmsg_read(kfd);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "change map would exceed 2 GiB"));
+	CU_ASSERT(!tl_kmsg_has_warning(log));
+	free(log);
+
+	/* The live tracker grown that big: lost. */
+	ufd = tl_uevent_open();
+	CU_ASSERT_FATAL(ufd >= 0);
+	ev0 = tl_dm_event_nr(name);
+	snprintf(table, sizeof(table), "0 %llu cbt /dev/mapper/%s lose-%d 2 "
+		 "block_size %u", big, zero, (int)getpid(), BS);
+	run_ok("dmsetup reload %s --table '%s'", name, table);
+	run_ok("dmsetup suspend %s && dmsetup resume %s", name, name);
+	CU_ASSERT_FATAL(get_info(name, &b) == 0);
+	CU_ASSERT_STRING_EQUAL(b.state, "lost");
+	CU_ASSERT_STRING_NOT_EQUAL(b.generation, a.generation);
+	CU_ASSERT_EQUAL(b.capacity, big);
+	CU_ASSERT(b.blocks == 0 && b.frozen_blocks == 0 && b.frozen == 0);
+	CU_ASSERT_EQUAL(b.last_event, a.last_event + 1);
+	CU_ASSERT_FATAL(tl_dm_message(name, "events 0", &out) == 0);
+	CU_ASSERT_EQUAL(sscanf(out, "%llu %llu %u\n%llu %llu.%llu %31s %39s",
+			       &last, &first, &count, &seq, &sec, &nsec, ev,
+			       gen), 8);
+	CU_ASSERT(count == 1 && seq == b.last_event && last == seq);
+	CU_ASSERT_STRING_EQUAL(ev, CBT_EVENT_TRACKING_LOST);
+	CU_ASSERT_STRING_EQUAL(gen, b.generation);
+	free(out);
+	CU_ASSERT_EQUAL(tl_uevent_wait(ufd, dev, CBT_TARGET_NAME,
+				       CBT_EVENT_TRACKING_LOST, 5000),
+			b.last_event);
+	close(ufd);
+	for (i = 0; i < 100 && (evn = tl_dm_event_nr(name)) <= ev0; i++)
+		usleep(100000);
+	CU_ASSERT(evn > ev0);
+	log = tl_kmsg_read(kfd);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "tracking lost"));
+	CU_ASSERT(!tl_kmsg_has_warning(log));
+	free(log);
+
+	/* Nothing to read, no way to start over at that size; I/O goes on. */
+	refused_with(name, "map 0 16", kfd, "tracking lost");
+	refused_with(name, "changes 1 0", kfd, "tracking lost");
+	refused_with(name, "checkpoint", kfd,
+		     "no memory for a new change map (2147483648 blocks)");
+	write_blocks(name, &m, 0, 4);
+	CU_ASSERT_FATAL(get_info(name, &b) == 0);
+	CU_ASSERT_STRING_EQUAL(b.state, "lost");
+
+	/* The last table gone, the same id is a new, tracking tracker. */
+	run_ok("dmsetup remove %s", name);
+	CU_ASSERT_FATAL(make_cbt("lose", loop, DEV_BYTES, "lose", BS) != NULL);
+	CU_ASSERT_FATAL(get_info(name, &a) == 0);
+	CU_ASSERT_STRING_EQUAL(a.state, "tracking");
+	CU_ASSERT_STRING_NOT_EQUAL(a.generation, b.generation);
+	CU_ASSERT(a.capacity == DEV_BYTES >> 9 && a.last_event == 0);
+	model_init(&m, DEV_BYTES, BS);
+	write_blocks(name, &m, 7, 1);
+	checkpoint_and_compare(name, &m);
+	run_ok("dmsetup remove %s && dmsetup remove %s", name, zero);
+	close(kfd);
+	free(loop);
+}
+
 static CU_TestInfo lifecycle_tests[] = {
 	{ "generation_reset", test_generation_reset },
 	{ "reload", test_reload },
@@ -581,6 +709,7 @@ static CU_TestInfo lifecycle_tests[] = {
 	{ "resize", test_resize },
 	{ "two_trackers", test_two_trackers },
 	{ "freed_with_last_table", test_freed_with_last_table },
+	{ "tracking_lost", test_tracking_lost },
 	CU_TEST_INFO_NULL,
 };
 

@@ -37,6 +37,28 @@ static u64 cbt_blocks_for(struct cbt_map *map, sector_t capacity)
 	return (capacity + (1ULL << map->shift) - 1) >> map->shift;
 }
 
+/*
+ * A map buffer of @blocks bytes.  The big ones are vmalloc'd and may fail:
+ * the caller says so (refused table, lost tracking), not the allocator,
+ * whose warning would be noise for a table nobody can satisfy (more than
+ * CBT_MAP_MAX bytes always fails).
+ */
+static u8 *cbt_map_alloc(u64 blocks, bool zero)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | (zero ? __GFP_ZERO : 0);
+
+	if (blocks > CBT_MAP_MAX)
+		return NULL;
+	return kvmalloc(blocks, gfp);
+}
+
+u64 cbt_map_blocks(sector_t capacity, u32 block_size)
+{
+	unsigned int shift = ilog2(block_size >> SECTOR_SHIFT);
+
+	return (capacity + (1ULL << shift) - 1) >> shift;
+}
+
 /*----------------------------------------------------------------*/
 
 struct cbt_map *cbt_map_create(sector_t capacity, u32 block_size)
@@ -51,7 +73,7 @@ struct cbt_map *cbt_map_create(sector_t capacity, u32 block_size)
 	map->shift = ilog2(block_size >> SECTOR_SHIFT);
 	map->capacity = capacity;
 	map->blocks = cbt_blocks_for(map, capacity);
-	map->map = kvzalloc(map->blocks, GFP_KERNEL);
+	map->map = cbt_map_alloc(map->blocks, true);
 	if (!map->map) {
 		kfree(map);
 		return NULL;
@@ -120,7 +142,7 @@ u8 cbt_map_change_nr(struct cbt_map *map)
 static int cbt_map_restart(struct cbt_map *map)
 {
 	u64 blocks = cbt_blocks_for(map, map->capacity);
-	u8 *buf = kvzalloc(blocks, GFP_KERNEL);
+	u8 *buf = cbt_map_alloc(blocks, true);
 
 	if (!buf)
 		return -ENOMEM;
@@ -143,7 +165,7 @@ int cbt_map_checkpoint(struct cbt_map *map)
 		return cbt_map_restart(map);
 
 	if (map->frozen_size < map->blocks) {
-		buf = kvmalloc(map->blocks, GFP_KERNEL);
+		buf = cbt_map_alloc(map->blocks, false);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -179,7 +201,7 @@ u8 *cbt_map_grow_buffer(struct cbt_map *map, sector_t capacity, bool *needed)
 	*needed = map->map && cbt_blocks_for(map, capacity) > map->blocks;
 	if (!*needed)
 		return NULL;
-	return kvzalloc(cbt_blocks_for(map, capacity), GFP_KERNEL);
+	return cbt_map_alloc(cbt_blocks_for(map, capacity), true);
 }
 
 void cbt_map_grow(struct cbt_map *map, sector_t capacity, u8 *buf)

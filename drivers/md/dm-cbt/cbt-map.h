@@ -19,6 +19,7 @@
 #ifndef CBT_MAP_H
 #define CBT_MAP_H
 
+#include <linux/limits.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
 
@@ -45,6 +46,16 @@ struct cbt_range {
 	u64 start;
 	u64 blocks;
 };
+
+/*
+ * The largest map (and frozen copy) in bytes, one per block: what
+ * kvmalloc() can give.  A table needing more is refused; growing beyond it
+ * loses tracking.
+ */
+#define CBT_MAP_MAX	((u64)INT_MAX)
+
+/* cbt_map_blocks - the blocks of @block_size bytes covering @capacity. */
+u64 cbt_map_blocks(sector_t capacity, u32 block_size);
 
 /*
  * cbt_map_create - a map for @capacity sectors in blocks of @block_size

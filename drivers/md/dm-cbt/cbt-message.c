@@ -109,8 +109,11 @@ static int cbt_msg_checkpoint(struct cbt_c *cc, char *result,
 	mutex_unlock(&t->lock);
 
 	if (r < 0) {
-		DMWARN("%s: checkpoint: no memory for the frozen copy",
-		       cbt_name(cc));
+		DMWARN("%s: checkpoint: no memory for %s (%llu blocks)",
+		       cbt_name(cc), info.lost ? "a new change map" :
+		       "the frozen copy", info.lost ?
+		       cbt_map_blocks(info.capacity, info.block_size) :
+		       info.blocks);
 		return r;
 	}
 	DMEMIT("frozen=%u generation=", info.frozen_nr);

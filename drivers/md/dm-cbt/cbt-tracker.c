@@ -79,8 +79,14 @@ int cbt_tracker_get(const char *id, sector_t capacity, u32 block_size,
 		goto out;
 	}
 
-	t = cbt_tracker_create(id, capacity, block_size ?:
-			       cbt_default_block_size(capacity), error);
+	if (!block_size)
+		block_size = cbt_default_block_size(capacity);
+	if (cbt_map_blocks(capacity, block_size) > CBT_MAP_MAX) {
+		*error = "block_size too small for the device: the change map would exceed 2 GiB";
+		r = -EINVAL;
+		goto out;
+	}
+	t = cbt_tracker_create(id, capacity, block_size, error);
 	if (!t) {
 		r = -ENOMEM;
 		goto out;
