@@ -8,21 +8,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cowsnapctl.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	if (sig != SIGALRM)
-		stop = 1;
-}
 
 /**
  * struct backup - what the callbacks of one run need
@@ -144,7 +135,7 @@ static int do_backup(struct ctl *ctl)
 			.store_limit = ctl->store_limit,
 			.chunk_size = ctl->chunk_size,
 		},
-		.made = made, .warn = warn, .stop = &stop,
+		.made = made, .warn = warn, .stop = &ctl_stopped,
 		.progress = ctl_progress_show, .priv = &b,
 	};
 	struct cs_bk_result *res;
@@ -154,7 +145,7 @@ static int do_backup(struct ctl *ctl)
 	if (!res)
 		return -ENOMEM;
 	ctl_progress_init(&b.progress, "backup");
-	ctl_catch_signals(on_signal);
+	ctl_catch_stop();
 	r = cs_bk_run(ctl->args, (unsigned int)ctl->nr_args, &o, res);
 	ctl_progress_end(&b.progress);
 	if (!r && ctl->json)

@@ -6,20 +6,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cowsnapctl.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	if (sig != SIGALRM)
-		stop = 1;
-}
 
 /* ------------------------------------------------------------------------
  * restore
@@ -74,7 +65,7 @@ static int do_restore(struct ctl *ctl)
 	struct ctl_progress p;
 	const struct cs_bk_restore_opts o = {
 		.dir = ctl->from, .at = ctl->at, .volume = ctl->volume,
-		.target = ctl->to, .force = ctl->force, .stop = &stop,
+		.target = ctl->to, .force = ctl->force, .stop = &ctl_stopped,
 		.progress = ctl_progress_show, .priv = &p,
 	};
 	struct cs_bk_restored *res;
@@ -84,7 +75,7 @@ static int do_restore(struct ctl *ctl)
 	if (!res)
 		return -ENOMEM;
 	ctl_progress_init(&p, "restore");
-	ctl_catch_signals(on_signal);
+	ctl_catch_stop();
 	r = cs_bk_restore(&o, res);
 	ctl_progress_end(&p);
 	if (!r && ctl->json)

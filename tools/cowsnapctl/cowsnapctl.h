@@ -5,6 +5,7 @@
 #ifndef COWSNAPCTL_H
 #define COWSNAPCTL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -234,6 +235,14 @@ void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * @handler: the signal handler
  */
 void ctl_catch_signals(void (*handler)(int));
+
+/*
+ * ctl_stopped - set to 1 by SIGINT, SIGTERM or SIGHUP once
+ * ctl_catch_stop() ran: a long command (backup, restore) checks it
+ * between steps, cleans up and exits.
+ */
+extern volatile sig_atomic_t ctl_stopped;
+void ctl_catch_stop(void);
 
 /**
  * struct ctl_page - one page of event records, as ctl_read_records() sees

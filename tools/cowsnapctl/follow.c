@@ -155,6 +155,19 @@ void ctl_catch_signals(void (*handler)(int))
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+volatile sig_atomic_t ctl_stopped;
+
+static void on_stop_signal(int sig)
+{
+	if (sig != SIGALRM)
+		ctl_stopped = 1;
+}
+
+void ctl_catch_stop(void)
+{
+	ctl_catch_signals(on_stop_signal);
+}
+
 static int follow(struct reader *rd, const char *dev)
 {
 	struct cs_watch *w;
