@@ -33,6 +33,8 @@
  * @have_set: @made exists and must be destroyed
  * @partial: path of the point being written, once @have_partial
  * @have_partial: @partial exists and must be removed unless renamed
+ * @made_dir: this run made the directory: a failed run removes it again
+ *	when nothing else is in it
  * @cbt: each volume's tracker, if @has_cbt
  * @has_cbt: the volume has a tracker that was checkpointed
  * @total: bytes to copy in all
@@ -48,6 +50,7 @@ struct run {
 	bool have_set;
 	char partial[4096];
 	bool have_partial;
+	bool made_dir;
 	struct cs_cbt cbt[COWSNAP_MEMBERS_MAX];
 	bool has_cbt[COWSNAP_MEMBERS_MAX];
 	uint64_t total;
@@ -584,6 +587,19 @@ static int take_snapshot(struct run *run, char *const *vols, unsigned int nr)
 	return run->o->made ? run->o->made(run->o->priv, &run->made) : 0;
 }
 
+/*
+ * A failed first run into a new directory leaves nothing: its lock file
+ * goes, then the directory if that left it empty.
+ */
+static void remove_made_dir(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int prepare(struct run *run, char *const *vols, unsigned int nr)
 {
 	unsigned int i;
@@ -596,7 +612,9 @@ static int prepare(struct run *run, char *const *vols, unsigned int nr)
 		if (r)
 			return r;
 	}
-	if (mkdir(run->o->dir, 0700) && errno != EEXIST)
+	if (!mkdir(run->o->dir, 0700))
+		run->made_dir = true;
+	else if (errno != EEXIST)
 		return cs_error_set(-errno, run->o->dir, "%s", strerror(errno));
 	r = lock_all(run, vols, nr);
 	if (!r)
@@ -683,6 +701,8 @@ int cs_bk_run(char *const *vols, unsigned int nr, const struct cs_bk_opts *o,
 	res->duration_us = now_us() - start;
 	cs_bk_dir_free(&run->dir);
 	unlock_all(run);
+	if (r && run->made_dir)
+		remove_made_dir(run->o->dir);
 	free(run);
 	return r;
 }

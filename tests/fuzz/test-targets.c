@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzzing the constructors and messages of the four targets.
+ *
+ * ctr: for each of blkfilter, cbt, cowsnap-origin and cowsnap (image),
+ * FUZZ_LINES table lines, most mutated from valid ones (an argument
+ * dropped, doubled, swapped, cut, given junk, replaced by an edge value:
+ * 0, -1, 2^32, 2^64, hex, huge, empty, very long, another device, an
+ * unknown keyword, a count that lies), some made of random words; the
+ * length of the target is mutated too.  Each is loaded as the inactive
+ * table of one scratch device and cleared again: the kernel must refuse
+ * it cleanly or accept it.  The first accepted lines of each target are
+ * also made live on a device of their own: the table must read back with
+ * the device beneath, and data written through it must reach that device
+ * (or, for an image, read back).  Nothing may be left behind: after the
+ * run the sets and trackers the lines named are free again (a set or
+ * tracker still alive would refuse a table with another chunk or block
+ * size).
+ *
+ * messages: FUZZ_MSGS messages per target, mutated from valid ones or
+ * random, sent to a live device of each target; an answer must be
+ * printable text without a kernel pointer; afterwards every device still
+ * passes I/O correctly.
+ *
+ * No input may make a kernel warning (checked after every batch and by
+ * the harness).  The seed is printed; COWSNAP_SEED repeats a run.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "dm.h"
+#include "table.h"
+#include "testlib.h"
+
+#define FUZZ_LINES	1000
+#define FUZZ_MSGS	1000
+#define LIVE_CHECKS	12		/* accepted lines made live, a target */
+#define DEV_BYTES	(8ULL << 20)
+#define DEV_SECTORS	(DEV_BYTES >> 9)
+#define MAX_WORDS	16
+#define BATCH		100		/* inputs between kernel log checks */
+
+static unsigned int seed;
+static uint64_t rng;
+static int kfd = -1;
+
+/* Loop devices: one per role, so that no two live tables claim one. */
+static struct {
+	char *bf, *cbt, *origin, *store, *origin2, *store2, *other;
+	char scratch[128];		/* the device tables are loaded into */
+	char set[64];			/* the set of the image lines */
+	char origin_dev[128];		/* its origin device */
+} d;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned int below(unsigned int n)
+{
+	return (unsigned int)(rnd() % n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Words                                                              */
+
+struct line {
+	unsigned int n;
+	char *w[MAX_WORDS];
+};
+
+static void line_free(struct line *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->w[i]);
+	l->n = 0;
+}
+
+static void line_push(struct line *l, const char *w)
+{
+	if (l->n < MAX_WORDS)
+		l->w[l->n++] = strdup(w);
+}
+
+static void line_split(struct line *l, const char *text)
+{
+	char *copy = strdup(text), *save = NULL, *w;
+
+	l->n = 0;
+	for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		line_push(l, w);
+	free(copy);
+}
+
+static char *line_join(const struct line *l)
+{
+	size_t len = 1;
+	unsigned int i;
+	char *s;
+
+	for (i = 0; i < l->n; i++)
+		len += strlen(l->w[i]) + 1;
+	s = calloc(1, len);
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, l->w[i]);
+	}
+	return s;
+}
+
+/* A word that is likely to hit an edge of some parser. */
+static const char *edge_word(void)
+{
+	static char buf[400];
+	static const char *const words[] = {
+		"0", "1", "-1", "2", "4", "15", "16", "17", "99", "100",
+		"4095", "4096", "4097", "65536", "65537", "60000", "60001",
+		"16777216", "33554432", "1073741824", "2147483648",
+		"4294967295", "4294967296", "9223372036854775807",
+		"9223372036854775808", "18446744073709551615",
+		"18446744073709551616", "0x1000", "010", "+4096", "4096k",
+		"1e3", " ", "-", "ring_size", "uevent_ms", "block_size",
+		"low_water", "chunk_size", "/dev/null", "/dev/zero",
+		"/nonexistent", "7:0", "0:0", "999:999", "254:0", "a:b",
+		"bad/id", "bad id", "id.with.dot", "%s%n%p", "\\", "\"",
+		"info", "events", "checkpoint", "map", "changes",
+		"mark_dirty", "written", "store_append",
+	};
+
+	switch (below(4)) {
+	case 0:				/* very long */
+		memset(buf, "a1_-"[below(4)], 65 + below(300));
+		buf[65 + below(300)] = '\0';
+		return buf;
+	case 1:				/* a random number */
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)(rnd() >> below(64)));
+		return buf;
+	default:
+		return words[below(sizeof(words) / sizeof(words[0]))];
+	}
+}
+
+/* Change @l in one of a dozen ways. */
+static void mutate(struct line *l)
+{
+	unsigned int i = l->n ? below(l->n) : 0, j;
+	char buf[512], *t;
+
+	switch (below(8)) {
+	case 0:				/* drop a word */
+		if (l->n) {
+			free(l->w[i]);
+			memmove(l->w + i, l->w + i + 1,
+				(l->n - i - 1) * sizeof(char *));
+			l->n--;
+		}
+		break;
+	case 1:				/* double one */
+		if (l->n && l->n < MAX_WORDS) {
+			memmove(l->w + i + 1, l->w + i,
+				(l->n - i) * sizeof(char *));
+			l->w[i] = strdup(l->w[i + 1]);
+			l->n++;
+		}
+		break;
+	case 2:				/* swap two */
+		if (l->n > 1) {
+			j = below(l->n);
+			t = l->w[i];
+			l->w[i] = l->w[j];
+			l->w[j] = t;
+		}
+		break;
+	case 3:				/* cut one short */
+		if (l->n && strlen(l->w[i]) > 1)
+			l->w[i][below((unsigned int)strlen(l->w[i]))] = '\0';
+		break;
+	case 4:				/* junk after one */
+		if (l->n) {
+			snprintf(buf, sizeof(buf), "%s%s", l->w[i],
+				 (const char *[]){ "x", "0", "-1", ":", "/",
+						   "9999999999" }[below(6)]);
+			free(l->w[i]);
+			l->w[i] = strdup(buf);
+		}
+		break;
+	case 5:				/* append words */
+		for (j = below(3) + 1; j; j--)
+			line_push(l, edge_word());
+		break;
+	default:			/* replace one by an edge value */
+		if (l->n) {
+			free(l->w[i]);
+			l->w[i] = strdup(edge_word());
+		}
+		break;
+	}
+}
+
+/* A line of @l's first word (the target) and random words. */
+static void randomize(struct line *l)
+{
+	unsigned int n = below(8), i;
+
+	while (l->n > 1) {
+		free(l->w[--l->n]);
+	}
+	for (i = 0; i < n; i++)
+		line_push(l, edge_word());
+}
+
+/* ------------------------------------------------------------------ */
+/* Kernel log                                                         */
+
+static bool log_clean(const char *what)
+{
+	char *log = tl_kmsg_read(kfd);
+	bool ok = log && !tl_kmsg_has_warning(log);
+
+	if (!ok)
+		fprintf(stderr, "%s: kernel log:\n%s", what, log ? log : "?");
+	free(log);
+	return ok;
+}
+
+/* Quiet console while thousands of refusals are logged; kmsg keeps them. */
+static void console_quiet(bool quiet)
+{
+	tl_run(NULL, "dmesg -n %d", quiet ? 1 : 7);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                             */
+
+/* "major:minor" of a block device path, or "" */
+static const char *devno(const char *path)
+{
+	static char buf[32];
+	struct stat st;
+
+	buf[0] = '\0';
+	if (!stat(path, &st) && S_ISBLK(st.st_mode))
+		snprintf(buf, sizeof(buf), "%u:%u", major(st.st_rdev),
+			 minor(st.st_rdev));
+	return buf;
+}
+
+/* 4 KiB at sector 8 through @path, then read back (and from @below). */
+static bool data_passes(const char *path, const char *below)
+{
+	void *buf = tl_alloc_aligned(4096), *got = tl_alloc_aligned(4096);
+	uint32_t s = (uint32_t)rnd();
+	bool ok = false;
+	int fd;
+
+	tl_pattern_fill(buf, 4096, s, 4096);
+	fd = open(path, O_RDWR | O_DIRECT);
+	if (fd >= 0 && pwrite(fd, buf, 4096, 4096) == 4096 &&
+	    pread(fd, got, 4096, 4096) == 4096 &&
+	    tl_pattern_check(got, 4096, s, 4096) < 0)
+		ok = true;
+	if (fd >= 0)
+		close(fd);
+	if (ok && below) {
+		fd = open(below, O_RDONLY | O_DIRECT);
+		ok = fd >= 0 && pread(fd, got, 4096, 4096) == 4096 &&
+		     tl_pattern_check(got, 4096, s, 4096) < 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!ok)
+		fprintf(stderr, "%s: data written does not read back%s%s\n",
+			path, below ? " from " : "", below ? below : "");
+	free(buf);
+	free(got);
+	return ok;
+}
+
+/*
+ * An accepted line made live on a new device: it must read back naming
+ * the device beneath, and pass data (to @below for a pass-through).
+ */
+static bool live_check(const char *target, uint64_t len, const char *params,
+		       const char *below)
+{
+	char name[128], table[1024], path[160], *out = NULL;
+	struct line l;
+	bool ok;
+
+	snprintf(name, sizeof(name), "%s", tl_dm_name("live"));
+	snprintf(table, sizeof(table), "0 %llu %s %s",
+		 (unsigned long long)len, target, params);
+	if (tl_dm_create(name, table)) {
+		fprintf(stderr, "accepted as inactive table, refused live: "
+			"%s\n", table);
+		return false;
+	}
+	line_split(&l, params);
+	ok = !tl_run(&out, "dmsetup table %s", name) && out && l.n &&
+	     strstr(out, devno(l.w[0]));
+	if (!ok)
+		fprintf(stderr, "%s: table reads back as '%s'\n", table,
+			out ? out : "");
+	free(out);
+	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
+	if (len >= 16)
+		ok = data_passes(path, below) && ok;
+	ok = !tl_run(NULL, "dmsetup remove %s", name) && ok;
+	line_free(&l);
+	return ok;
+}
+
+struct ctr_spec {
+	const char *target;
+	const char *valid[4];		/* printf formats: %1$s dev, %2$s store, %3$s id */
+	const char *dev, *store;	/* devices of the valid lines */
+	const char *below;		/* where live data must land, or NULL */
+};
+
+/* The length of a fuzzed table: mostly right, sometimes not. */
+static uint64_t fuzz_len(void)
+{
+	static const uint64_t lens[] = { 1, 7, 8, 127, 128, DEV_SECTORS - 1,
+		DEV_SECTORS + 1, DEV_SECTORS * 2, 1ULL << 40, 1ULL << 62 };
+
+	if (below(4))
+		return DEV_SECTORS;
+	return lens[below(sizeof(lens) / sizeof(lens[0]))];
+}
+
+/*
+ * Load FUZZ_LINES lines of @s into the scratch device and clear them.
+ * Returns the number of failures (a refusal is no failure; a kernel
+ * warning, an inconsistent acceptance or a dead device is).
+ */
+static unsigned int fuzz_ctr(const struct ctr_spec *s, const char *id)
+{
+	unsigned int i, accepted = 0, refused = 0, bad = 0, live = 0, v;
+	char valid[4][512], *params, tline[64];
+	struct cs_table t = { 0 };
+	struct line l;
+	uint64_t len;
+	int r;
+
+	for (v = 0; v < 4 && s->valid[v]; v++)
+		snprintf(valid[v], sizeof(valid[v]), s->valid[v], s->dev,
+			 s->store, id);
+	for (i = 0; i < FUZZ_LINES; i++) {
+		line_split(&l, valid[below(v)]);
+		if (!below(8)) {
+			randomize(&l);
+		} else {
+			unsigned int m = below(i % 10 ? 3 : 1) + (i % 10 != 0);
+
+			while (m--)
+				mutate(&l);
+		}
+		len = i % 10 ? fuzz_len() : DEV_SECTORS;
+		params = line_join(&l);
+		cs_table_add(&t, 0, len, s->target, params);
+		r = cs_dm_load(d.scratch, &t);
+		if (!r) {
+			accepted++;
+			if (cs_dm_clear(d.scratch)) {
+				fprintf(stderr, "%s: cannot clear '%s'\n",
+					s->target, params);
+				bad++;
+			}
+			/* On our own device only: "7:0" may be anything. */
+			if (live < LIVE_CHECKS && len == DEV_SECTORS &&
+			    l.n && !strcmp(l.w[0], s->dev) && !below(2)) {
+				live++;
+				if (!live_check(s->target, len, params,
+						s->below))
+					bad++;
+			}
+		} else {
+			refused++;
+		}
+		cs_table_free(&t);
+		free(params);
+		line_free(&l);
+		if ((i + 1) % BATCH == 0) {
+			snprintf(tline, sizeof(tline), "%s ctr %u", s->target,
+				 i + 1);
+			if (!log_clean(tline))
+				bad++;
+		}
+	}
+	/* Each valid line is still accepted: nothing half-made remains. */
+	for (v = 0; v < 4 && s->valid[v]; v++) {
+		cs_table_add(&t, 0, DEV_SECTORS, s->target, valid[v]);
+		r = cs_dm_load(d.scratch, &t);
+		if (r || cs_dm_clear(d.scratch)) {
+			fprintf(stderr, "%s: valid line refused after the "
+				"fuzz: %s (%d)\n", s->target, valid[v], r);
+			bad++;
+		}
+		cs_table_free(&t);
+	}
+	printf("fuzz: %s ctr: %u lines, %u accepted (%u made live), %u "
+	       "refused, %u failures\n", s->target, FUZZ_LINES, accepted,
+	       live, refused, bad);
+	CU_ASSERT(accepted > 0 && refused > 0);
+	return bad;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+
+/*
+ * Printable, and no number that looks like a kernel address: 16 hex
+ * digits from "ff" on (x86-64 kernel addresses, 4- or 5-level paging).
+ */
+static bool answer_ok(const char *a)
+{
+	const char *p = a;
+	size_t n;
+
+	for (; *p; p++)
+		if (!isprint((unsigned char)*p) && *p != '\n')
+			return false;
+	for (p = a; *p; p += n ? n : 1) {
+		n = strspn(p, "0123456789abcdefABCDEF");
+		if (n >= 16 && !strncasecmp(p, "ff", 2))
+			return false;
+	}
+	return true;
+}
+
+static unsigned int fuzz_msgs(const char *target, const char *dev,
+			      const char *const *valid)
+{
+	unsigned int i, v, accepted = 0, refused = 0, bad = 0;
+	char *msg, *ans = NULL, tline[64];
+	struct line l;
+
+	for (v = 0; valid[v]; v++)
+		;
+	for (i = 0; i < FUZZ_MSGS; i++) {
+		line_split(&l, valid[below(v)]);
+		if (!below(6)) {
+			line_free(&l);
+			line_push(&l, edge_word());
+			randomize(&l);
+		} else {
+			unsigned int m = below(i % 10 ? 3 : 1) + (i % 10 != 0);
+
+			while (m--)
+				mutate(&l);
+		}
+		if (!l.n)
+			line_push(&l, "info");
+		msg = line_join(&l);
+		if (!cs_dm_message(dev, msg, &ans)) {
+			accepted++;
+			if (!answer_ok(ans)) {
+				fprintf(stderr, "%s: '%s': bad answer '%s'\n",
+					target, msg, ans);
+				bad++;
+			}
+		} else {
+			refused++;
+		}
+		free(ans);
+		ans = NULL;
+		free(msg);
+		line_free(&l);
+		if ((i + 1) % BATCH == 0) {
+			snprintf(tline, sizeof(tline), "%s msg %u", target,
+				 i + 1);
+			if (!log_clean(tline))
+				bad++;
+		}
+	}
+	printf("fuzz: %s messages: %u, %u accepted, %u refused, %u "
+	       "failures\n", target, FUZZ_MSGS, accepted, refused, bad);
+	CU_ASSERT(accepted > 0 && refused > 0);
+	return bad;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int fuzz_init(void)
+{
+	seed = tl_seed("fuzz");
+	rng = seed;
+	d.bf = tl_loop_create(DEV_BYTES);
+	d.cbt = tl_loop_create(DEV_BYTES);
+	d.origin = tl_loop_create(DEV_BYTES);
+	d.store = tl_loop_create(DEV_BYTES);
+	d.origin2 = tl_loop_create(DEV_BYTES);
+	d.store2 = tl_loop_create(DEV_BYTES);
+	d.other = tl_loop_create(DEV_BYTES);
+	if (!d.bf || !d.cbt || !d.origin || !d.store || !d.origin2 ||
+	    !d.store2 || !d.other)
+		return -1;
+	snprintf(d.scratch, sizeof(d.scratch), "%s", tl_dm_name("scratch"));
+	tl_defer("dmsetup remove %s", d.scratch);
+	if (tl_run(NULL, "dmsetup create %s --notable", d.scratch))
+		return -1;
+	kfd = tl_kmsg_open();
+	console_quiet(true);
+	return kfd < 0 ? -1 : 0;
+}
+
+static int fuzz_clean(void)
+{
+	console_quiet(false);
+	tl_teardown();
+	if (kfd >= 0)
+		close(kfd);
+	free(d.bf);
+	free(d.cbt);
+	free(d.origin);
+	free(d.store);
+	free(d.origin2);
+	free(d.store2);
+	free(d.other);
+	return 0;
+}
+
+static void test_ctr_blkfilter(void)
+{
+	const struct ctr_spec s = {
+		.target = "blkfilter", .dev = d.bf, .below = d.bf,
+		.valid = { "%1$s", "%1$s 2 ring_size 64",
+			   "%1$s 4 uevent_ms 0 ring_size 16",
+			   "%1$s 2 uevent_ms 60000" },
+	};
+
+	CU_ASSERT_EQUAL(fuzz_ctr(&s, ""), 0);
+}
+
+static void test_ctr_cbt(void)
+{
+	char id[64];
+	const struct ctr_spec s = {
+		.target = "cbt", .dev = d.cbt, .below = d.cbt,
+		.valid = { "%1$s %3$s", "%1$s %3$s 2 block_size 4096",
+			   "%1$s %3$s 2 block_size 65536",
+			   "%1$s %3$s-b 2 block_size 1073741824" },
+	};
+
+	snprintf(id, sizeof(id), "fz-%d", (int)getpid());
+	CU_ASSERT_EQUAL(fuzz_ctr(&s, id), 0);
+	/* No tracker left: another block size for the same ids is fine. */
+	CU_ASSERT_EQUAL(tl_run(NULL, "dmsetup create %s --table '0 %llu cbt "
+			       "%s %s 2 block_size 8192' && dmsetup remove %s",
+			       tl_dm_name("after"),
+			       (unsigned long long)DEV_SECTORS, d.cbt, id,
+			       tl_dm_name("after")), 0);
+}
+
+static void test_ctr_origin(void)
+{
+	char id[64];
+	const struct ctr_spec s = {
+		.target = "cowsnap-origin", .dev = d.origin, .store = d.store,
+		.below = d.origin,
+		.valid = { "%1$s %2$s %3$s m0 65536",
+			   "%1$s %2$s %3$s m1 4096 2 low_water 10",
+			   "%1$s %2$s %3$s-b vol_2 4194304 2 low_water 0",
+			   "%1$s %2$s %3$s m0 65536 0" },
+	};
+
+	snprintf(id, sizeof(id), "fzo-%d", (int)getpid());
+	CU_ASSERT_EQUAL(fuzz_ctr(&s, id), 0);
+	/* No set left: the ids and the store take another chunk size. */
+	CU_ASSERT_EQUAL(tl_run(NULL, "dmsetup create %s --table '0 %llu "
+			       "cowsnap-origin %s %s %s m0 8192' && dmsetup "
+			       "remove %s", tl_dm_name("after"),
+			       (unsigned long long)DEV_SECTORS, d.origin,
+			       d.store, id, tl_dm_name("after")), 0);
+}
+
+static void test_ctr_image(void)
+{
+	const struct ctr_spec s = {
+		.target = "cowsnap", .dev = d.origin2, .store = d.store2,
+		.below = NULL,
+		.valid = { "%1$s %2$s %3$s m0 65536",
+			   "%1$s %2$s %3$s m0 65536 2 low_water 30" },
+	};
+	char table[512];
+
+	snprintf(d.set, sizeof(d.set), "fzi-%d", (int)getpid());
+	snprintf(d.origin_dev, sizeof(d.origin_dev), "%s",
+		 tl_dm_name("origin"));
+	snprintf(table, sizeof(table), "0 %llu cowsnap-origin %s %s %s m0 "
+		 "65536", (unsigned long long)DEV_SECTORS, d.origin2,
+		 d.store2, d.set);
+	CU_ASSERT_FATAL(tl_dm_create(d.origin_dev, table) == 0);
+	CU_ASSERT_EQUAL(fuzz_ctr(&s, d.set), 0);
+}
+
+static void test_messages(void)
+{
+	static const char *const bf[] = { "events 0", "events 3 10",
+		"events 0 256", NULL };
+	static const char *const cbt[] = { "info", "checkpoint", "map 0 16",
+		"changes 1 0", "changes 1 0 5", "mark_dirty 0 8",
+		"mark_dirty 8 8 64 8", "events 0", NULL };
+	static const char *const cs[] = { "info", "store_append 16384",
+		"written 0", "written 0 10", "events 0", "events 0 5",
+		NULL };
+	char bfn[128], cbtn[128], img[128], table[512], path[160];
+	char o[160], id[64];
+
+	snprintf(bfn, sizeof(bfn), "%s", tl_dm_name("msg-bf"));
+	snprintf(table, sizeof(table), "0 %llu blkfilter %s",
+		 (unsigned long long)DEV_SECTORS, d.bf);
+	CU_ASSERT_FATAL(tl_dm_create(bfn, table) == 0);
+	snprintf(cbtn, sizeof(cbtn), "%s", tl_dm_name("msg-cbt"));
+	snprintf(id, sizeof(id), "fzm-%d", (int)getpid());
+	snprintf(table, sizeof(table), "0 %llu cbt %s %s",
+		 (unsigned long long)DEV_SECTORS, d.cbt, id);
+	CU_ASSERT_FATAL(tl_dm_create(cbtn, table) == 0);
+	if (!d.origin_dev[0])
+		CU_FAIL_FATAL("the image fuzz did not make the origin");
+	snprintf(img, sizeof(img), "%s", tl_dm_name("msg-img"));
+	snprintf(table, sizeof(table), "0 %llu cowsnap %s %s %s m0 65536",
+		 (unsigned long long)DEV_SECTORS, d.origin2, d.store2, d.set);
+	CU_ASSERT_FATAL(tl_dm_create(img, table) == 0);
+
+	CU_ASSERT_EQUAL(fuzz_msgs("blkfilter", bfn, bf), 0);
+	CU_ASSERT_EQUAL(fuzz_msgs("cbt", cbtn, cbt), 0);
+	CU_ASSERT_EQUAL(fuzz_msgs("cowsnap-origin", d.origin_dev, cs), 0);
+	CU_ASSERT_EQUAL(fuzz_msgs("cowsnap", img, cs), 0);
+
+	/* Every device still passes data. */
+	snprintf(path, sizeof(path), "/dev/mapper/%s", bfn);
+	CU_ASSERT(data_passes(path, d.bf));
+	snprintf(path, sizeof(path), "/dev/mapper/%s", cbtn);
+	CU_ASSERT(data_passes(path, d.cbt));
+	snprintf(o, sizeof(o), "/dev/mapper/%s", d.origin_dev);
+	CU_ASSERT(data_passes(o, d.origin2));
+	snprintf(path, sizeof(path), "/dev/mapper/%s", img);
+	CU_ASSERT(data_passes(path, NULL));
+	CU_ASSERT(log_clean("after the messages"));
+}
+
+static CU_TestInfo fuzz_tests[] = {
+	{ "ctr_blkfilter", test_ctr_blkfilter },
+	{ "ctr_cbt", test_ctr_cbt },
+	{ "ctr_origin", test_ctr_origin },
+	{ "ctr_image", test_ctr_image },
+	{ "messages", test_messages },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo cs_suites[] = {
+	{ "fuzz", fuzz_init, fuzz_clean, NULL, NULL, fuzz_tests },
+	CU_SUITE_INFO_NULL,
+};
