@@ -504,7 +504,8 @@ static void check_cbt(struct volume *v, long frozen, const char *generation)
 	if (jfrozen != frozen ||
 	    json_object_get_int64(key(j, "block_size")) != BLOCK) {
 		fprintf(stderr, "cowsnap-soak: %s: cbt changes answered for "
-			"frozen %ld, block size %" PRId64 "; expected %ld, %u\n",
+			"frozen %ld, block size %" PRId64 "; expected %ld, "
+			"%u\n",
 			v->name, jfrozen,
 			json_object_get_int64(key(j, "block_size")), frozen,
 			BLOCK);
@@ -781,7 +782,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: cowsnap-soak --duration SECS [--threads N] "
 		"[--min-cycles N] [--seed S]\n"
-		"                    [--inject image|cbt-missing|cbt-extra|live] "
+		"                    "
+		"[--inject image|cbt-missing|cbt-extra|live] "
 		"--store DIR VOLUME...\n");
 	exit(2);
 }
@@ -885,7 +887,8 @@ int main(int argc, char **argv)
 	if (inject && !strcmp(inject, "live")) {
 		uint64_t *buf = xalloc(BLOCK), b = volumes[0].blocks / 2;
 
-		fill(buf, volumes[0].idx, b, atomic_load(&volumes[0].gen[b]) + 7);
+		fill(buf, volumes[0].idx, b,
+		     atomic_load(&volumes[0].gen[b]) + 7);
 		if (!io_full(true, volumes[0].fd, buf, BLOCK, b * BLOCK))
 			exit(2);
 		say("cowsnap-soak: inject live: block %" PRIu64 " of %s "
