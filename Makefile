@@ -8,6 +8,8 @@
 #   make check           host unit tests, then the VM suites on every kernel
 #   make demo            boot the VM and walk through what cowsnap does
 #   make bench           performance against dm-linear, dm-snapshot, dm-era
+#   make soak            verified I/O + snapshot loop, SOAK_DURATION min/kernel
+#   make check-debug     the VM suites on a KASAN/lockdep/kmemleak 6.12 build
 #   make install         modules, cowsnapctl and man page (DESTDIR, PREFIX)
 #
 # Every output goes under build/; nothing is written into the source tree.
@@ -30,12 +32,13 @@ MODOUT	 = $(BUILD)/kernel/$(KREL)
 # kernels can be built side by side (the VM matrix) without sharing objects.
 MOD_SRCS := Kbuild drivers include scripts/compat
 
-.PHONY: all modules userspace check check-unit demo bench install clean help
+.PHONY: all modules userspace check check-unit check-debug demo bench soak \
+	install clean help
 
 all: modules userspace
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 modules:
 	@test -f "$(KDIR)/Makefile" || { \
@@ -65,6 +68,22 @@ demo:
 # measure (tests/bench/run; results in build/bench/).
 bench:
 	@tests/bench/run
+
+# Not part of check (tests/debug/run, Documentation/reliability.rst): the
+# debug kernel is built once per configuration, cached outside the tree.
+check-debug:
+	@tests/vm/run --install-only --kernel 6.12
+	@$(MAKE) -s userspace
+	@tests/debug/run
+
+# Not part of check: SOAK_DURATION minutes on each kernel of SOAK_KERNEL
+# (6.1, 6.12 or all; tests/soak/run, Documentation/reliability.rst).
+SOAK_DURATION	?= 10
+SOAK_KERNEL	?= all
+soak:
+	@tests/vm/run --install-only --kernel $(SOAK_KERNEL)
+	@$(MAKE) -s userspace
+	@tests/soak/run --duration $(SOAK_DURATION) --kernel $(SOAK_KERNEL)
 
 install: modules userspace
 	$(MAKE) -C "$(KDIR)" M="$(MODOUT)" INSTALL_MOD_PATH="$(DESTDIR)" \

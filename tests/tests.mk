@@ -5,6 +5,8 @@
 #                            "make check-unit" on the build machine
 #   tests/<area>/test-*.c    CUnit suites run inside the VM (tests/vm/run)
 #   tests/lib/*.c            helpers shared by all of them (libtestlib.a)
+#   tests/soak/*.c           cowsnap-soak, the guest program of "make soak"
+#                            (not a suite: make check does not run it)
 #   tests/<area>/*.c         (not test-*.c) helpers of one area's suites
 #                            (libtestarea.a)
 #
@@ -22,15 +24,18 @@ TESTLIB_OBJS	:= $(TESTLIB_SRCS:%.c=$(HOST)/obj/%.o)
 UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(HOST)/unit/%)
 
-VM_TEST_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/%, \
+VM_TEST_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/% tests/soak/%, \
 			$(wildcard tests/*/test-*.c))
 # Helpers of one area (tests/<area>/*.c but test-*.c), in libtestarea.a.
 AREA_LIB_SRCS	:= $(filter-out tests/unit/% tests/lib/% tests/vm/% \
-			$(VM_TEST_SRCS), $(wildcard tests/*/*.c))
+			tests/soak/% $(VM_TEST_SRCS), $(wildcard tests/*/*.c))
 AREA_LIB_OBJS	:= $(AREA_LIB_SRCS:%.c=$(HOST)/obj/%.o)
 VM_TEST_BINS	:= $(VM_TEST_SRCS:tests/%.c=$(HOST)/tests/%)
 
-userspace: $(HOST)/libtestarea.a $(UNIT_BINS) $(VM_TEST_BINS)
+SOAK_SRCS	:= $(wildcard tests/soak/*.c)
+SOAK_BIN	:= $(HOST)/soak/cowsnap-soak
+
+userspace: $(HOST)/libtestarea.a $(UNIT_BINS) $(VM_TEST_BINS) $(SOAK_BIN)
 
 $(HOST)/obj/tests/%.o: tests/%.c $(wildcard tests/lib/*.h) \
 		       $(wildcard tests/*/*.h) \
@@ -57,6 +62,10 @@ $(HOST)/tests/%: $(HOST)/obj/tests/%.o $(HOST)/libtestarea.a \
 		 $(HOST)/libtestlib.a $(HOST)/libcowsnap.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $< $(HOST)/libtestarea.a $(TEST_LIBS)
+
+$(SOAK_BIN): $(SOAK_SRCS:%.c=$(HOST)/obj/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) -pthread -o $@ $^ $(shell pkg-config --libs json-c)
 
 # Host unit tests: every program, every line counted by tests/check.sh.
 check-unit: $(UNIT_BINS)

@@ -26,8 +26,12 @@
 #define BT_GIB		(1024 * BT_MIB)
 #define BT_CHUNK	(64 * BT_KIB)	/* the default snapshot chunk */
 
-/* cowsnapctl with a time limit: a hung run fails its test, not the VM. */
-#define BT_CTL		"timeout 150 cowsnapctl"
+/*
+ * cowsnapctl with a time limit: a hung run fails its test, not the VM.
+ * 150 s, times COWSNAP_TIME_FACTOR in a slow guest (make check-debug).
+ */
+#define BT_CTL	\
+	"timeout $((150 * ${COWSNAP_TIME_FACTOR:-1})) cowsnapctl"
 
 /* ------------------------------------------------------------------ */
 /* Seed, random numbers, data                                         */

@@ -622,6 +622,7 @@ static int hold(struct held *h, const char *path)
 	snprintf(h->content, sizeof(h->content), "%d\n", (int)getpid());
 	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) ||
+	    ftruncate(lock_fd, 0) ||
 	    write(lock_fd, h->content, strlen(h->content)) !=
 	    (ssize_t)strlen(h->content) || fstat(lock_fd, &h->st)) {
 		fprintf(stderr, "lock %s: %s\n", path, strerror(errno));
