@@ -108,6 +108,9 @@ int cs_dm_available(void)
 	} else {
 		close(fd);
 	}
+	if (r != -EOPNOTSUPP)
+		return cs_error_set(r, NULL, "permission denied: device-mapper needs root (CAP_SYS_ADMIN) to open %s",
+				    path);
 	return cs_error_set(r, NULL, "device-mapper is not available (%s: %s)",
 			    path, why);
 }
