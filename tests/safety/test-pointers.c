@@ -10,9 +10,9 @@
  * of every device, the answer of every message verb to every device of
  * the volume and the set, the tool's views (status, info, events, --json),
  * the kernel log lines of device-mapper and our modules, and every uevent
- * seen.  None may hold what looks like a kernel address: "ffff" and 12
- * more hex digits, a word of 16 hex digits (what %p and %px print), or
- * "0x" and 8 or more hex digits.  The collection must not be empty of
+ * seen.  None may hold what looks like a kernel address: a word of 16
+ * hex digits (what %p and %px print: ffff8880..., or a hashed
+ * 00000000...), or "0x" and 8 or more hex digits.  The collection must not be empty of
  * what it is about: answers to the messages, a uevent of our targets, a
  * device-mapper log line.
  */
@@ -31,8 +31,11 @@
 #define DEV_SECTORS	32768ULL	/* 16 MiB */
 #define ERR_SECTORS	2048ULL		/* its last MiB fails */
 
+/*
+ * Bounded by what cannot be part of a longer hex word, so that a UUID or
+ * a SHA-256 that happens to hold "ffff" and 12 hex digits does not count.
+ */
 static const char *const pointer_res[] = {
-	"ffff[0-9a-f]{12}",
 	"(^|[^0-9a-z_-])[0-9a-f]{16}($|[^0-9a-z_-])",
 	"0x[0-9a-f]{8,}",
 };
@@ -111,6 +114,10 @@ static unsigned int uevents_drain(int fd, struct text *t, int ms)
 
 	while (poll(&p, 1, ms) > 0) {
 		len = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (len < 0 && errno == ENOBUFS) {
+			text_add(t, "uevent", "(some lost: ENOBUFS)");
+			continue;
+		}
 		if (len <= 0)
 			break;
 		for (i = 0; i < len; i++)
@@ -175,10 +182,12 @@ static void test_outputs(void)
 	char vol[64], set[64], dir[128], cmd[2048], *names = NULL, *w, *save;
 	struct text t = { 0 };
 	unsigned int i, answered = 0, nr_uevents;
-	int kfd = tl_kmsg_open(), ufd = tl_uevent_open();
+	int kfd = tl_kmsg_open(), ufd = tl_uevent_open(), rcvbuf = 8 << 20;
 	char *klog, *line, *out = NULL;
 
 	CU_ASSERT_FATAL(kfd >= 0 && ufd >= 0);
+	/* room for every uevent of the test until it reads them */
+	setsockopt(ufd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	snprintf(vol, sizeof(vol), "ptr%d", (int)getpid());
 	snprintf(set, sizeof(set), "ptr%d", (int)getpid());
 	snprintf(dir, sizeof(dir), "/tmp/ptr-%d", (int)getpid());
@@ -237,13 +246,16 @@ static void test_detector(void)
 {
 	CU_ASSERT_EQUAL(pointer_lines("ptr ffff888003a1b2c0 x\n"
 				      "hashed 00000000c0ffee11\n"
-				      "hex 0xffffffffc0a01234\n", true), 3);
+				      "hex 0xffffffffc0a01234\n"
+				      "m=ffff88800a0b0c0d,\n", true), 4);
 	CU_ASSERT_EQUAL(pointer_lines("set=s3f9a0c12 store_dev=7:1 "
 				      "generation=0a1b2c3d-0a1b-0a1b-0a1b-"
 				      "0a1b2c3d4e5f\n1763820000.123456789 "
 				      "18446744073709551615\n"
 				      "sha256 15965e8b15965e8b15965e8b15965e8b"
-				      "15965e8b15965e8b15965e8b15965e8b\n",
+				      "15965e8b15965e8b15965e8b15965e8b\n"
+				      "COWSNAP-0123ffff0123456789abcdef01234567"
+				      "-real\n",
 				      true), 0);
 }
 
