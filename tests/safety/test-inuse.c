@@ -3,13 +3,14 @@
  * What is in use cannot be pulled away.
  *
  * unload: with a device of each target alive, rmmod of its module fails
- * and the device still passes data; the modules stay loaded for the
- * suites after this one.
+ * and the device still passes data; once the device is removed, rmmod
+ * works, and modprobe loads the module again for the suites after this
+ * one.
  *
  * open_image: while a process holds an image open, "snapshot destroy"
  * without --force fails (exit 4) naming the image, and "dmsetup remove"
- * of the image fails; the image still reads the data of the snapshot
- * instant.  Once it is closed, destroy works and leaves nothing.
+ * of the image fails; no device, table or state changed, the image still
+ * reads the data of the snapshot instant.  Once it is closed, destroy works and leaves nothing.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,10 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "safety-test.h"
 
 #define DEV_BYTES	(16ULL << 20)
-#define OFF		(1ULL << 20)
 
 static int inuse_clean(void)
 {
@@ -28,37 +28,24 @@ static int inuse_clean(void)
 	return 0;
 }
 
-/* 64 KiB of pattern @seed at OFF through @path, read back. */
-static bool write_check(const char *path, uint32_t seed)
+static bool module_loaded(const char *module)
 {
-	void *buf = tl_alloc_aligned(65536), *got = tl_alloc_aligned(65536);
-	bool ok;
-	int fd;
-
-	tl_pattern_fill(buf, 65536, seed, OFF);
-	fd = open(path, O_RDWR | O_DIRECT);
-	ok = fd >= 0 && pwrite(fd, buf, 65536, OFF) == 65536 &&
-	     pread(fd, got, 65536, OFF) == 65536 &&
-	     tl_pattern_check(got, 65536, seed, OFF) < 0;
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	free(got);
-	return ok;
+	return !tl_run(NULL, "grep -q '^%s ' /proc/modules", module);
 }
 
-static bool read_check(const char *path, uint32_t seed)
+/* With no device of it left, @module unloads, then loads again. */
+static void unload_reload(const char *module)
 {
-	void *got = tl_alloc_aligned(65536);
-	bool ok;
-	int fd = open(path, O_RDONLY | O_DIRECT);
+	char *out = NULL;
 
-	ok = fd >= 0 && pread(fd, got, 65536, OFF) == 65536 &&
-	     tl_pattern_check(got, 65536, seed, OFF) < 0;
-	if (fd >= 0)
-		close(fd);
-	free(got);
-	return ok;
+	tl_defer("modprobe %s", module);	/* whatever happens below */
+	CU_ASSERT_EQUAL(tl_run(&out, "rmmod %s", module), 0);
+	if (out && *out)
+		fprintf(stderr, "rmmod %s: %s", module, out);
+	free(out);
+	CU_ASSERT(!module_loaded(module));
+	CU_ASSERT_EQUAL(tl_run(NULL, "modprobe %s", module), 0);
+	CU_ASSERT(module_loaded(module));
 }
 
 static void test_unload(void)
@@ -94,11 +81,11 @@ static void test_unload(void)
 		CU_ASSERT_PTR_NOT_NULL(out ? strstr(out, "in use") : NULL);
 		free(out);
 		out = NULL;
-		CU_ASSERT_EQUAL(tl_run(NULL, "grep -q '^%s ' /proc/modules",
-				       t[i].module), 0);
-		CU_ASSERT(write_check(path, 7 + i));
-		CU_ASSERT(read_check(dev, 7 + i));
+		CU_ASSERT(module_loaded(t[i].module));
+		CU_ASSERT(sf_write_check(path, 7 + i));
+		CU_ASSERT(sf_read_check(dev, 7 + i));
 		CU_ASSERT_EQUAL(tl_run(NULL, "dmsetup remove %s", name), 0);
+		unload_reload(t[i].module);
 	}
 	free(dev);
 	free(store);
@@ -107,6 +94,7 @@ static void test_unload(void)
 static void test_open_image(void)
 {
 	char *dev = tl_loop_create(DEV_BYTES), *out = NULL;
+	char *before = NULL, *after = NULL;
 	char vol[64], set[64], dir[128], image[160], vpath[160];
 	int fd, r;
 
@@ -120,17 +108,19 @@ static void test_open_image(void)
 	tl_defer("cowsnapctl remove %s", vol);
 	CU_ASSERT_FATAL(tl_run(NULL, "mkdir -p %s && cowsnapctl create %s %s",
 			       dir, vol, dev) == 0);
-	CU_ASSERT_FATAL(write_check(vpath, 11));
+	CU_ASSERT_FATAL(sf_write_check(vpath, 11));
 	tl_defer("cowsnapctl snapshot destroy %s --force", set);
 	CU_ASSERT_FATAL(tl_run(&out, "cowsnapctl snapshot create %s --store "
 			       "%s --store-size 8M --name %s", vol, dir,
 			       set) == 0);
 	free(out);
 	out = NULL;
-	CU_ASSERT_FATAL(write_check(vpath, 12));	/* copied away */
+	CU_ASSERT_FATAL(sf_write_check(vpath, 12));	/* copied away */
 
 	fd = open(image, O_RDONLY);
 	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(tl_run(&before, "dmsetup table; dmsetup info -c "
+			       "-o name,attr,open,segments") == 0);
 	r = tl_run(&out, "cowsnapctl snapshot destroy %s", set);
 	CU_ASSERT_EQUAL(r, 4);
 	if (!out || !strstr(out, image + strlen("/dev/mapper/")))
@@ -141,8 +131,14 @@ static void test_open_image(void)
 	free(out);
 	out = NULL;
 	CU_ASSERT_NOT_EQUAL(tl_run(NULL, "dmsetup remove %s@%s", vol, set), 0);
-	CU_ASSERT(read_check(image, 11));		/* the instant's data */
-	CU_ASSERT(read_check(vpath, 12));
+	/* Nothing changed: the same devices, tables and states. */
+	CU_ASSERT_FATAL(tl_run(&after, "dmsetup table; dmsetup info -c "
+			       "-o name,attr,open,segments") == 0);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	free(before);
+	free(after);
+	CU_ASSERT(sf_read_check(image, 11));		/* the instant's data */
+	CU_ASSERT(sf_read_check(vpath, 12));
 	close(fd);
 
 	CU_ASSERT_EQUAL(tl_run(NULL, "cowsnapctl snapshot destroy %s", set), 0);
@@ -151,7 +147,7 @@ static void test_open_image(void)
 			       set), 0);
 	CU_ASSERT(out && atoi(out) == 0);
 	free(out);
-	CU_ASSERT(read_check(vpath, 12));
+	CU_ASSERT(sf_read_check(vpath, 12));
 	free(dev);
 }
 

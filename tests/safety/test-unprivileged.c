@@ -4,50 +4,26 @@
  * capabilities): every command that needs device-mapper fails with exit
  * status 1 and one line that says root is needed, and changes nothing
  * (the volume, its data and the dm devices are as before).
+ *
+ * restore_verify: restore and verify need no device-mapper; they read
+ * backup files under the files' own permissions.  On a backup root made
+ * (directories 0700, files 0600) the user gets exit 1 and one line naming
+ * the file and "Permission denied"; on the same backup given to the user,
+ * verify passes and restore into a file of the user's writes the
+ * volume's data as it was at the backup.
  */
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "safety-test.h"
 
 #define DEV_BYTES	(16ULL << 20)
 
 static char vol[64], loop[64], dir[128];
-
-/* Run cowsnapctl as uid/gid 65534 with @args (NULL-terminated). */
-static int run_as_user(char *const *args, char *err, size_t size)
-{
-	int pfd[2], status = -1;
-	ssize_t n;
-	size_t len = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		dup2(pfd[1], 2);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(126);
-		execvp("cowsnapctl", args);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len < size - 1 && (n = read(pfd[0], err + len,
-					   size - 1 - len)) > 0)
-		len += (size_t)n;
-	err[len] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static int unpriv_init(void)
 {
@@ -102,7 +78,7 @@ static void test_commands(void)
 				    !strcmp(w, "D") ? dir :
 				    !strcmp(w, "D/bk") ? "/tmp/unpriv-bk" : w;
 		args[n] = NULL;
-		r = run_as_user(args, err, sizeof(err));
+		r = sf_run_as(&sf_nobody, args, err, sizeof(err));
 		printf("as uid 65534: cowsnapctl %s -> %d: %s", cmds[i], r,
 		       err);
 		if (r != 1 || strncmp(err, "cowsnapctl: ", 12) ||
@@ -123,8 +99,77 @@ static void test_commands(void)
 	free(after);
 }
 
+/* Exit 1 and one line "cowsnapctl: <cmd>: ...<what>...: Permission denied". */
+static bool refused(int r, const char *out, const char *what)
+{
+	const char *nl = strchr(out, '\n');
+	bool ok = r == 1 && !strncmp(out, "cowsnapctl: ", 12) &&
+		  nl && !nl[1] && strstr(out, what) &&
+		  strstr(out, "Permission denied");
+
+	if (!ok)
+		fprintf(stderr, "as uid 65534: exit %d, '%s'\n", r, out);
+	return ok;
+}
+
+static void test_restore_verify(void)
+{
+	char bk[160], file[160], cmd[512], out[4096], *sum = NULL, *got = NULL;
+	struct stat st;
+	int r;
+
+	snprintf(bk, sizeof(bk), "%s/bk", dir);
+	snprintf(file, sizeof(file), "%s/restored", dir);
+	snprintf(cmd, sizeof(cmd), "/dev/mapper/%s", vol);
+	CU_ASSERT_FATAL(sf_write_check(cmd, 21));
+	CU_ASSERT_FATAL(tl_run(NULL, "cowsnapctl backup %s --to %s", vol,
+			       bk) == 0);
+	CU_ASSERT_FATAL(tl_run(&sum, "sha256sum < %s", cmd) == 0);
+
+	/* root's backup: the directory is 0700, the user cannot read it */
+	snprintf(cmd, sizeof(cmd), "cowsnapctl verify %s", bk);
+	r = sf_sh_as(&sf_nobody, cmd, out, sizeof(out));
+	CU_ASSERT(refused(r, out, bk));
+	snprintf(cmd, sizeof(cmd), "cowsnapctl restore --from %s --to %s", bk,
+		 file);
+	r = sf_sh_as(&sf_nobody, cmd, out, sizeof(out));
+	CU_ASSERT(refused(r, out, bk));
+	CU_ASSERT_NOT_EQUAL(access(file, F_OK), 0);
+
+	/* the directory open, the files still root's 0600 */
+	CU_ASSERT_FATAL(tl_run(NULL, "chmod 0755 %s %s/*", bk, bk) == 0);
+	snprintf(cmd, sizeof(cmd), "cowsnapctl verify %s", bk);
+	r = sf_sh_as(&sf_nobody, cmd, out, sizeof(out));
+	CU_ASSERT(r == 1 && strstr(out, "manifest.json: cannot open: "
+				   "Permission denied\n"));
+	if (!(r == 1 && strstr(out, "manifest.json: cannot open: ")))
+		fprintf(stderr, "verify of root's files: %d '%s'\n", r, out);
+
+	/* the user's own backup */
+	CU_ASSERT_FATAL(tl_run(NULL, "chown -R %d:%d %s", SF_NOBODY,
+			       SF_NOBODY, bk) == 0);
+	snprintf(cmd, sizeof(cmd), "cowsnapctl verify %s", bk);
+	r = sf_sh_as(&sf_nobody, cmd, out, sizeof(out));
+	CU_ASSERT_EQUAL(r, 0);
+	if (r)
+		fprintf(stderr, "verify as the owner: %d '%s'\n", r, out);
+	snprintf(cmd, sizeof(cmd), "cowsnapctl restore --from %s --to %s", bk,
+		 file);
+	r = sf_sh_as(&sf_nobody, cmd, out, sizeof(out));
+	CU_ASSERT_EQUAL(r, 0);
+	if (r)
+		fprintf(stderr, "restore as the owner: %d '%s'\n", r, out);
+	CU_ASSERT(!stat(file, &st) && st.st_uid == SF_NOBODY &&
+		  (st.st_mode & 07777) == 0600);
+	CU_ASSERT(tl_run(&got, "sha256sum < %s", file) == 0 && sum && got &&
+		  !strcmp(sum, got));
+	free(sum);
+	free(got);
+}
+
 static CU_TestInfo unpriv_tests[] = {
 	{ "commands", test_commands },
+	{ "restore_verify", test_restore_verify },
 	CU_TEST_INFO_NULL,
 };
 

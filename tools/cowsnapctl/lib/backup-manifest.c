@@ -469,17 +469,24 @@ static int read_top(struct reader *rd, json_object *o,
 int cs_bk_manifest_read(const char *path, struct cs_bk_manifest *m)
 {
 	struct reader rd = { .path = path };
+	const char *why;
 	json_object *o;
-	int r;
+	int fd, r;
 
 	memset(m, 0, sizeof(*m));
-	if (access(path, F_OK))
-		return cs_error_set(-errno, path, "%s", strerror(errno));
-	o = json_object_from_file(path);
+	/* Opened here, so that "Permission denied" is not a parse error. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cs_error_set(-errno, path, "cannot open: %s",
+				    strerror(errno));
+	o = json_object_from_fd(fd);
+	close(fd);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return cs_error_set(-EINVAL, path, "not a JSON object: %s",
-				    json_util_get_last_err());
+		why = o ? "the top is not an object" : json_util_get_last_err();
+		return cs_error_set(-EINVAL, path, "not a JSON object: %.*s",
+				    (int)strcspn(why ? why : "", "\n"),
+				    why ? why : "");
 	}
 	r = read_top(&rd, o, m);
 	if (!r)

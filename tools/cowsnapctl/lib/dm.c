@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -113,6 +114,20 @@ int cs_dm_available(void)
 				    path);
 	return cs_error_set(r, NULL, "device-mapper is not available (%s: %s)",
 			    path, why);
+}
+
+int cs_dm_node_stat(const char *name, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	dm_setup();
+	snprintf(path, sizeof(path), "%s/%s", dm_dir(), name);
+	if (stat(path, st))
+		return cs_error_set(-errno, path, "cannot read its owner and mode: %s",
+				    strerror(errno));
+	if (!S_ISBLK(st->st_mode))
+		return cs_error_set(-ENOTBLK, path, "is not a block device node");
+	return 0;
 }
 
 static int task_run(struct dm_task *dmt)
@@ -399,6 +414,21 @@ out:
 int cs_dm_create(const char *name, const char *uuid,
 		 const struct cs_table *table, unsigned int flags)
 {
+	return cs_dm_create_like(name, uuid, table, flags, NULL);
+}
+
+/* The node libdevmapper makes gets @st's owner, group and permission bits. */
+static bool task_set_perms(struct dm_task *dmt, const struct stat *st)
+{
+	return dm_task_set_uid(dmt, st->st_uid) &&
+	       dm_task_set_gid(dmt, st->st_gid) &&
+	       dm_task_set_mode(dmt, st->st_mode & 07777);
+}
+
+int cs_dm_create_like(const char *name, const char *uuid,
+		      const struct cs_table *table, unsigned int flags,
+		      const struct stat *like)
+{
 	struct dm_task *dmt;
 	int r = -ENOMEM;
 
@@ -406,6 +436,8 @@ int cs_dm_create(const char *name, const char *uuid,
 	if (!dmt)
 		return task_error();
 	if (uuid && !dm_task_set_uuid(dmt, uuid))
+		goto out;
+	if (like && !task_set_perms(dmt, like))
 		goto out;
 	r = task_add_table(dmt, table);
 	if (r)

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include "table.h"
 
 /** CS_DM_NAME_LEN - size of a dm name buffer (DM_NAME_LEN) */
@@ -146,6 +148,32 @@ void cs_strv_free(char **v);
  */
 int cs_dm_create(const char *name, const char *uuid,
 		 const struct cs_table *table, unsigned int flags);
+
+/**
+ * cs_dm_create_like() - cs_dm_create() whose node copies another's owner
+ * @name: new dm name
+ * @uuid: dm uuid, or NULL for none
+ * @table: live table to load and resume
+ * @flags: 0 or CS_DM_HIDDEN
+ * @like: stat of the node whose uid, gid and mode bits the new
+ *	  /dev/mapper/@name gets, or NULL for libdevmapper's defaults
+ *
+ * @like applies where libdevmapper makes the node itself (no udev, or
+ * DM_DISABLE_UDEV set); under udev its rules set owner and mode.
+ * Return: as cs_dm_create().
+ */
+int cs_dm_create_like(const char *name, const char *uuid,
+		      const struct cs_table *table, unsigned int flags,
+		      const struct stat *like);
+
+/**
+ * cs_dm_node_stat() - stat /dev/mapper/@name (following a udev symlink)
+ * @name: dm name
+ * @st: filled in
+ *
+ * Return: 0, or -errno with the error recorded (naming the node).
+ */
+int cs_dm_node_stat(const char *name, struct stat *st);
 
 /**
  * cs_dm_load() - load @table as the inactive table of @name

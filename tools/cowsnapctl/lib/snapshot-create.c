@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <linux/dm-cbt.h>
@@ -282,10 +283,15 @@ static int make_image(struct create *c, unsigned int i)
 	char name[CS_DM_NAME_LEN], uuid[CS_DM_UUID_LEN], params[256];
 	struct cs_table t = { 0 };
 	struct cs_snap_params p;
+	struct stat st;
 	int r;
 
 	fill_params(c, i, &p);
 	cs_image_names(c->vols[i]->name, c->vols[i]->vuuid, c->id, name, uuid);
+	/* The image holds the volume's data: it gets the volume node's owner. */
+	r = cs_dm_node_stat(c->vols[i]->name, &st);
+	if (r)
+		return r;
 	r = cs_snap_params_format(&p, true, params, sizeof(params));
 	if (!r)
 		r = cs_table_add(&t, 0, c->vols[i]->size,
@@ -294,7 +300,7 @@ static int make_image(struct create *c, unsigned int i)
 		return cs_error_set(r, name, "%s", strerror(-r));
 	cs_log(1, "%s: creating, 0 %" PRIu64 " %s %s", name, c->vols[i]->size,
 	       COWSNAP_IMAGE_TARGET_NAME, params);
-	r = cs_dm_create(name, uuid, &t, 0);
+	r = cs_dm_create_like(name, uuid, &t, 0, &st);
 	cs_table_free(&t);
 	if (r)
 		return cs_error_set(r, name, "cannot create: %s%s",

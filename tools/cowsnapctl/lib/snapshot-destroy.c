@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <linux/dm-cbt.h>
 
@@ -130,15 +131,19 @@ static void recreate_images(const struct cs_snap_set *s, unsigned int n)
 {
 	const struct cs_snap_dev *d;
 	struct cs_table t = { 0 };
+	struct stat st, *like;
 	int r;
 
 	while (n--) {
 		d = &s->members[n].image;
 		if (!d->present)
 			continue;
+		like = s->members[n].volume[0] &&
+		       !cs_dm_node_stat(s->members[n].volume, &st) ? &st : NULL;
 		r = image_table(d, &t);
 		if (!r)
-			r = cs_dm_create(d->info.name, d->info.uuid, &t, 0);
+			r = cs_dm_create_like(d->info.name, d->info.uuid, &t,
+					      0, like);
 		cs_table_free(&t);
 		if (r)
 			cs_error_append("undo: cannot create %s again: %s",

@@ -23,19 +23,18 @@
  * ---------------------------------------------------------------------- */
 
 /* Device number and size in sectors of block device @path. */
-static int probe_device(const char *path, struct cs_devno *dev,
-			uint64_t *sectors)
+static int probe_device(const char *path, struct stat *st,
+			struct cs_devno *dev, uint64_t *sectors)
 {
 	uint64_t bytes;
-	struct stat st;
 	int fd, r = 0;
 
-	if (stat(path, &st))
+	if (stat(path, st))
 		return cs_error_set(-errno, path, "%s", strerror(errno));
-	if (!S_ISBLK(st.st_mode))
+	if (!S_ISBLK(st->st_mode))
 		return cs_error_set(-ENOTBLK, path, "not a block device");
-	dev->major = major(st.st_rdev);
-	dev->minor = minor(st.st_rdev);
+	dev->major = major(st->st_rdev);
+	dev->minor = minor(st->st_rdev);
 	/*
 	 * O_EXCL fails while anything holds the device: a mounted
 	 * filesystem, another dm table (a second volume over the same disk
@@ -89,6 +88,7 @@ int cs_volume_create(const char *name, const char *device, char *vuuid)
 	struct cs_dm_info info;
 	struct cs_devno dev;
 	uint64_t sectors;
+	struct stat st;
 	int r;
 
 	r = cs_volume_name_check(name);
@@ -100,7 +100,7 @@ int cs_volume_create(const char *name, const char *device, char *vuuid)
 				    strerror(-r));
 	if (info.exists)
 		return cs_error_set(-EEXIST, name, "already exists");
-	r = probe_device(device, &dev, &sectors);
+	r = probe_device(device, &st, &dev, &sectors);
 	if (!r)
 		r = check_not_ours(device, dev);
 	if (r)
@@ -116,7 +116,8 @@ int cs_volume_create(const char *name, const char *device, char *vuuid)
 		return cs_error_set(r, name, "%s", strerror(-r));
 	cs_log(1, "%s: creating, 0 %" PRIu64 " linear %s", name, sectors,
 	       params);
-	r = cs_dm_create(name, uuid, &table, 0);
+	/* The volume's node gets the owner and mode of the device's. */
+	r = cs_dm_create_like(name, uuid, &table, 0, &st);
 	cs_table_free(&table);
 	if (r)
 		return cs_error_set(r, name, "cannot create over %s: %s%s",
