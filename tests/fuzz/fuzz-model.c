@@ -471,3 +471,177 @@ bool fz_status_ok(const char *target, uint64_t len, const struct fz_expect *e,
 		return cbt_status(len, e, status, why, size);
 	return cowsnap_status(e, status, why, size);
 }
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+
+/* @ws->w[@i] is a number from @min to @max (absent: @opt). */
+static bool arg_num(const struct words *ws, unsigned int i, uint64_t min,
+		    uint64_t max, bool opt)
+{
+	uint64_t v;
+
+	if (i >= ws->n)
+		return opt;
+	return number(ws->w[i], max, &v) && v >= min;
+}
+
+/* The grammar of Documentation/dm-*.rst, Messages. */
+static bool msg_grammar(const char *target, const struct words *ws)
+{
+	const char *verb = ws->w[0];
+	unsigned int n = ws->n, i;
+
+	if (!strcmp(target, "blkfilter"))
+		return !strcasecmp(verb, "events") && n >= 2 && n <= 3 &&
+		       arg_num(ws, 1, 0, UINT64_MAX, false) &&
+		       arg_num(ws, 2, 1, 256, true);
+	if (!strcmp(target, "cbt")) {
+		if (!strcasecmp(verb, "info") || !strcasecmp(verb, "checkpoint"))
+			return n == 1;
+		if (!strcasecmp(verb, "map"))
+			return n == 3 && arg_num(ws, 1, 0, UINT64_MAX, false) &&
+			       arg_num(ws, 2, 0, UINT64_MAX, false);
+		if (!strcasecmp(verb, "changes"))
+			return n >= 3 && n <= 4 &&
+			       arg_num(ws, 1, 0, 255, false) &&
+			       arg_num(ws, 2, 0, UINT64_MAX, false) &&
+			       arg_num(ws, 3, 1, 4096, true);
+		if (!strcasecmp(verb, "mark_dirty")) {
+			if (n < 3 || n % 2 == 0 || (n - 1) / 2 > 64)
+				return false;
+			for (i = 1; i < n; i++)
+				if (!arg_num(ws, i, 0, UINT64_MAX, false))
+					return false;
+			return true;
+		}
+		if (!strcasecmp(verb, "events"))
+			return n == 2 && arg_num(ws, 1, 0, UINT64_MAX, false);
+		return false;
+	}
+	if (!strcasecmp(verb, "info"))
+		return n == 1;
+	if (!strcasecmp(verb, "store_append"))
+		return n == 2 && arg_num(ws, 1, 1, UINT64_MAX, false);
+	if (!strcasecmp(verb, "written"))
+		return n >= 2 && n <= 3 && arg_num(ws, 1, 0, UINT64_MAX, false) &&
+		       arg_num(ws, 2, 1, 4096, true);
+	if (!strcasecmp(verb, "events"))
+		return n >= 2 && n <= 3 && arg_num(ws, 1, 0, UINT64_MAX, false) &&
+		       arg_num(ws, 2, 1, 64, true);
+	return false;
+}
+
+enum fz_verdict fz_model_msg(const char *target, const char *msg)
+{
+	static struct words ws;
+
+	if (!split(msg, &ws))
+		return FZ_UNSURE;
+	if (!ws.n || !msg_grammar(target, &ws))
+		return FZ_REFUSE;
+	return FZ_UNSURE;
+}
+
+/* "k1=v k2=v ..." with exactly the keys of @keys, in order. */
+static bool keys_ok(const char *line, const char *const *keys)
+{
+	const char *p = line;
+	size_t k;
+
+	for (; *keys; keys++) {
+		k = strlen(*keys);
+		if (strncmp(p, *keys, k) || p[k] != '=' || !p[k + 1] ||
+		    p[k + 1] == ' ')
+			return false;
+		p = strchr(p + k, ' ');
+		if (!p)
+			return !keys[1];
+		p++;
+	}
+	return false;
+}
+
+/* @n lines after the header, each of at least @min_words words. */
+static bool lines_ok(const char *body, unsigned long long n,
+		     unsigned int min_words)
+{
+	const char *p = body, *nl;
+	unsigned int words;
+
+	for (; n; n--) {
+		nl = strchr(p, '\n');
+		if (!nl || nl == p)
+			return false;
+		for (words = 1; p < nl; p++)
+			words += *p == ' ';
+		if (words < min_words)
+			return false;
+		p = nl + 1;
+	}
+	return !*p;
+}
+
+static bool answer_ok(const char *target, const char *verb, const char *a)
+{
+	static const char *const cbt_info[] = { "capacity", "block_size",
+		"blocks", "state", "generation", "current", "frozen",
+		"frozen_generation", "frozen_blocks", "memory", "last_event",
+		NULL };
+	static const char *const cs_info[] = { "set", "member", "state",
+		"error", "chunk_size", "store_used", "store_size", "store_dev",
+		"members", "copied", "set_copied", "written", "memory",
+		"low_water", "last_event", NULL };
+	static const char *const checkpoint[] = { "frozen", "generation",
+		"reset", NULL };
+	unsigned long long h[4];
+	const char *body = strchr(a, '\n');
+	int end = -1;
+
+	if (!strcasecmp(verb, "mark_dirty") ||
+	    !strcasecmp(verb, "store_append"))
+		return !*a;
+	if (!body)
+		return false;
+	body++;
+	if (!strcasecmp(verb, "info"))
+		return !*body &&
+		       keys_ok(a, strcmp(target, "cbt") ? cs_info : cbt_info);
+	if (!strcasecmp(verb, "checkpoint"))
+		return !*body && keys_ok(a, checkpoint);
+	if (!strcasecmp(verb, "events") && !strcmp(target, "blkfilter"))
+		return sscanf(a, "%llu %llu %llu %llu%n", &h[0], &h[1], &h[2],
+			      &h[3], &end) == 4 && a + end + 1 == body &&
+		       lines_ok(body, h[3], 6);
+	if (!strcasecmp(verb, "events"))
+		return sscanf(a, "%llu %llu %llu%n", &h[0], &h[1], &h[2],
+			      &end) == 3 && a + end + 1 == body &&
+		       lines_ok(body, h[2], strcmp(target, "cbt") ? 5 : 4);
+	if (!strcasecmp(verb, "changes"))
+		return sscanf(a, "%llu %llu %llu%n", &h[0], &h[1], &h[2],
+			      &end) == 3 && a + end + 1 == body &&
+		       lines_ok(body, h[2], 2);
+	if (!strcasecmp(verb, "written"))
+		return sscanf(a, "%llu %llu%n", &h[0], &h[1], &end) == 2 &&
+		       a + end + 1 == body && lines_ok(body, h[1], 2);
+	if (!strcasecmp(verb, "map"))
+		return sscanf(a, "%llu %llu %llu %llu%n", &h[0], &h[1], &h[2],
+			      &h[3], &end) == 4 && a + end + 1 == body &&
+		       (h[2] ? lines_ok(body, 1, 1) :
+			       !*body || !strcmp(body, "\n"));
+	return false;
+}
+
+bool fz_answer_ok(const char *target, const char *msg, const char *answer,
+		  char *why, size_t size)
+{
+	static struct words ws;
+
+	if (!split(msg, &ws) || !ws.n)
+		return true;
+	if (answer_ok(target, ws.w[0], answer ? answer : ""))
+		return true;
+	snprintf(why, size, "the answer to '%s' is not as documented",
+		 ws.w[0]);
+	return false;
+}

@@ -63,4 +63,15 @@ enum fz_verdict fz_model_ctr(const struct fz_world *w, const char *target,
 bool fz_status_ok(const char *target, uint64_t len, const struct fz_expect *e,
 		  const char *status, char *why, size_t size);
 
+/*
+ * The verdict on message @msg to @target: FZ_REFUSE when its words break
+ * the documented grammar of every verb, else FZ_UNSURE (whether it is
+ * accepted may depend on the device's state).
+ */
+enum fz_verdict fz_model_msg(const char *target, const char *msg);
+
+/* Does the answer to an accepted @msg read as the docs say? */
+bool fz_answer_ok(const char *target, const char *msg, const char *answer,
+		  char *why, size_t size);
+
 #endif /* FUZZ_MODEL_H */

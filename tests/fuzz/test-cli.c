@@ -297,6 +297,31 @@ static bool waits_by_design(const struct argv *v)
 	return false;
 }
 
+/*
+ * A failing run's stderr: one line "cowsnapctl: ...: <reason>", after a
+ * usage error "Try 'cowsnapctl --help'." too.  With -v or -vv, steps are
+ * told first: the reason is then the last line but that.
+ */
+static bool reason_ok(const struct argv *v, const char *err)
+{
+	const char *line = err, *nl;
+	bool verbose = false;
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		verbose |= !strncmp(v->a[i], "-v", 2) ||
+			   !strcmp(v->a[i], "--verbose");
+	if (verbose && (nl = strstr(err, "\ncowsnapctl: ")))
+		line = nl + 1;
+	while (verbose && (nl = strstr(line + 1, "\ncowsnapctl: ")))
+		line = nl + 1;
+	if (strncmp(line, "cowsnapctl: ", 12) || line[12] == '\n' ||
+	    !(nl = strchr(line, '\n')))
+		return false;
+	return !nl[1] || (!strncmp(nl + 1, "Try '", 5) &&
+			  strchr(nl + 1, '\n') == nl + 1 + strlen(nl + 1) - 1);
+}
+
 static char *joined(const struct argv *v)
 {
 	static char buf[2048];
@@ -352,9 +377,7 @@ static void test_cli(void)
 			bad++;
 		} else {
 			by_status[code]++;
-			/* -v and -vv tell steps first: any line will do. */
-			if (code && strncmp(err, "cowsnapctl: ", 12) &&
-			    !strstr(err, "\ncowsnapctl: ")) {
+			if (code && !reason_ok(&v, err)) {
 				fprintf(stderr, "run %u: status %d without a "
 					"reason:%s\nstderr: '%s'\n", i, code,
 					joined(&v), err);

@@ -170,6 +170,17 @@ static const char *edge_word(void)
 	}
 }
 
+/* A word of 1 to 8 KiB: a digit run now and then. */
+static const char *long_word(void)
+{
+	static char buf[8193];
+	size_t n = 1024 + below(7169);
+
+	memset(buf, below(2) ? '9' : 'z', n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Change @l in one of a dozen ways. */
 static void mutate(struct line *l)
 {
@@ -578,7 +589,7 @@ static unsigned int fuzz_msgs(const char *target, const char *dev,
 			      const char *const *valid)
 {
 	unsigned int i, v, accepted = 0, refused = 0, bad = 0;
-	char *msg, *ans = NULL, tline[64];
+	char *msg, *ans = NULL, tline[64], why[128] = "";
 	struct line l;
 
 	for (v = 0; valid[v]; v++)
@@ -597,12 +608,20 @@ static unsigned int fuzz_msgs(const char *target, const char *dev,
 		}
 		if (!l.n)
 			line_push(&l, "info");
+		if (!below(20))			/* a long line */
+			line_push(&l, long_word());
 		msg = line_join(&l);
 		if (!cs_dm_message(dev, msg, &ans)) {
 			accepted++;
-			if (!answer_ok(ans)) {
-				fprintf(stderr, "%s: '%s': bad answer '%s'\n",
-					target, msg, ans);
+			if (fz_model_msg(target, msg) == FZ_REFUSE) {
+				fprintf(stderr, "%s: '%.200s' accepted, the "
+					"docs refuse it\n", target, msg);
+				bad++;
+			} else if (!answer_ok(ans) ||
+				   !fz_answer_ok(target, msg, ans, why,
+						 sizeof(why))) {
+				fprintf(stderr, "%s: '%.200s': bad answer "
+					"'%s' %s\n", target, msg, ans, why);
 				bad++;
 			}
 		} else {
