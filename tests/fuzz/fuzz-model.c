@@ -32,7 +32,7 @@ enum { DEV_REFUSED = -1, DEV_UNSURE = -2 };
 struct words {
 	unsigned int n;
 	char *w[MAX_WORDS];
-	char buf[4096];
+	char buf[16384];
 };
 
 /* ------------------------------------------------------------------ */
