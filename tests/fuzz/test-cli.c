@@ -299,8 +299,8 @@ static bool waits_by_design(const struct argv *v)
 
 /*
  * A failing run's stderr: one line "cowsnapctl: ...: <reason>", after a
- * usage error "Try 'cowsnapctl --help'." too.  With -v or -vv, steps are
- * told first: the reason is then the last line but that.
+ * usage error "Try 'cowsnapctl --help'." too.  Warnings may come first,
+ * and with -v or -vv the steps: the reason is then the last such line.
  */
 static bool reason_ok(const struct argv *v, const char *err)
 {
@@ -311,6 +311,9 @@ static bool reason_ok(const struct argv *v, const char *err)
 	for (i = 0; i < v->n; i++)
 		verbose |= !strncmp(v->a[i], "-v", 2) ||
 			   !strcmp(v->a[i], "--verbose");
+	while (!strncmp(line, "cowsnapctl: warning: ", 21) &&
+	       (nl = strchr(line, '\n')))
+		line = nl + 1;
 	if (verbose && (nl = strstr(err, "\ncowsnapctl: ")))
 		line = nl + 1;
 	while (verbose && (nl = strstr(line + 1, "\ncowsnapctl: ")))
