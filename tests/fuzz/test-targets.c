@@ -37,6 +37,8 @@
 #include <unistd.h>
 
 #include "dm.h"
+#include "fuzz-dm.h"
+#include "fuzz-model.h"
 #include "table.h"
 #include "testlib.h"
 
@@ -51,6 +53,7 @@
 static unsigned int seed;
 static uint64_t rng;
 static int kfd = -1;
+static unsigned int live_budget;	/* accepted lines still to make live */
 
 /* Loop devices: one per role, so that no two live tables claim one. */
 static struct {
@@ -59,6 +62,12 @@ static struct {
 	char set[64];			/* the set of the image lines */
 	char origin_dev[128];		/* its origin device */
 } d;
+
+/* The same devices for the oracle, and their "major:minor" words. */
+#define NR_DEVS		7
+static struct fz_dev devs[NR_DEVS];
+static char devnos[NR_DEVS][24];
+static struct fz_world world = { devs, NR_DEVS, NULL };
 
 static uint64_t rnd(void)
 {
@@ -140,10 +149,14 @@ static const char *edge_word(void)
 		"/nonexistent", "7:0", "0:0", "999:999", "254:0", "a:b",
 		"bad/id", "bad id", "id.with.dot", "%s%n%p", "\\", "\"",
 		"info", "events", "checkpoint", "map", "changes",
-		"mark_dirty", "written", "store_append",
+		"mark_dirty", "written", "store_append", "LOW_WATER",
+		"Ring_Size", "caf\xe9", "\xc0\xc1", "id\x7f", "\t",
 	};
 
-	switch (below(4)) {
+	switch (below(6)) {
+	case 4:				/* one of our devices */
+		return below(2) ? devs[below(NR_DEVS)].path :
+				  devnos[below(NR_DEVS)];
 	case 0:				/* very long */
 		memset(buf, "a1_-"[below(4)], 65 + below(300));
 		buf[65 + below(300)] = '\0';
@@ -157,13 +170,24 @@ static const char *edge_word(void)
 	}
 }
 
+/* A word of 1 to 8 KiB: a digit run now and then. */
+static const char *long_word(void)
+{
+	static char buf[8193];
+	size_t n = 1024 + below(7169);
+
+	memset(buf, below(2) ? '9' : 'z', n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Change @l in one of a dozen ways. */
 static void mutate(struct line *l)
 {
 	unsigned int i = l->n ? below(l->n) : 0, j;
 	char buf[512], *t;
 
-	switch (below(8)) {
+	switch (below(9)) {
 	case 0:				/* drop a word */
 		if (l->n) {
 			free(l->w[i]);
@@ -204,6 +228,11 @@ static void mutate(struct line *l)
 	case 5:				/* append words */
 		for (j = below(3) + 1; j; j--)
 			line_push(l, edge_word());
+		break;
+	case 6:				/* change its case */
+		for (t = l->n ? l->w[i] : ""; *t; t++)
+			*t = (char)(below(2) ? toupper((unsigned char)*t) :
+					       tolower((unsigned char)*t));
 		break;
 	default:			/* replace one by an edge value */
 		if (l->n) {
@@ -249,19 +278,6 @@ static void console_quiet(bool quiet)
 /* ------------------------------------------------------------------ */
 /* Tables                                                             */
 
-/* "major:minor" of a block device path, or "" */
-static const char *devno(const char *path)
-{
-	static char buf[32];
-	struct stat st;
-
-	buf[0] = '\0';
-	if (!stat(path, &st) && S_ISBLK(st.st_mode))
-		snprintf(buf, sizeof(buf), "%u:%u", major(st.st_rdev),
-			 minor(st.st_rdev));
-	return buf;
-}
-
 /* 4 KiB at sector 8 through @path, then read back (and from @below). */
 static bool data_passes(const char *path, const char *below)
 {
@@ -294,14 +310,15 @@ static bool data_passes(const char *path, const char *below)
 }
 
 /*
- * An accepted line made live on a new device: it must read back naming
- * the device beneath, and pass data (to @below for a pass-through).
+ * A line the oracle accepts, made live on a new device: it must read back
+ * as the docs say, and data written through it must read back (and be
+ * found on the device beneath, for a pass-through or an origin).
  */
 static bool live_check(const char *target, uint64_t len, const char *params,
-		       const char *below)
+		       const struct fz_expect *e)
 {
-	char name[128], table[1024], path[160], *out = NULL;
-	struct line l;
+	char name[128], table[1536], path[160];
+	struct cs_table t = { 0 };
 	bool ok;
 
 	snprintf(name, sizeof(name), "%s", tl_dm_name("live"));
@@ -312,18 +329,18 @@ static bool live_check(const char *target, uint64_t len, const char *params,
 			"%s\n", table);
 		return false;
 	}
-	line_split(&l, params);
-	ok = !tl_run(&out, "dmsetup table %s", name) && out && l.n &&
-	     strstr(out, devno(l.w[0]));
+	ok = !cs_dm_table(name, &t) && t.nr == 1 &&
+	     !strcmp(t.targets[0].params, e->table);
 	if (!ok)
-		fprintf(stderr, "%s: table reads back as '%s'\n", table,
-			out ? out : "");
-	free(out);
+		fprintf(stderr, "%s: live table reads back as '%s', '%s' "
+			"expected\n", table, t.nr ? t.targets[0].params : "?",
+			e->table);
+	cs_table_free(&t);
 	snprintf(path, sizeof(path), "/dev/mapper/%s", name);
 	if (len >= 16)
-		ok = data_passes(path, below) && ok;
+		ok = data_passes(path, e->below >= 0 ? devs[e->below].path :
+				 NULL) && ok;
 	ok = !tl_run(NULL, "dmsetup remove %s", name) && ok;
-	line_free(&l);
 	return ok;
 }
 
@@ -331,7 +348,6 @@ struct ctr_spec {
 	const char *target;
 	const char *valid[4];		/* printf formats: %1$s dev, %2$s store, %3$s id */
 	const char *dev, *store;	/* devices of the valid lines */
-	const char *below;		/* where live data must land, or NULL */
 };
 
 /* The length of a fuzzed table: mostly right, sometimes not. */
@@ -345,80 +361,204 @@ static uint64_t fuzz_len(void)
 	return lens[below(sizeof(lens) / sizeof(lens[0]))];
 }
 
+/* A fuzzed line: a valid one changed, or random words. */
+static char *fuzz_line(const char *valid, unsigned int i)
+{
+	struct line l;
+	char *params;
+
+	line_split(&l, valid);
+	if (!below(8)) {
+		randomize(&l);
+	} else {
+		unsigned int m = below(i % 10 ? 3 : 1) + (i % 10 != 0);
+
+		while (m--)
+			mutate(&l);
+	}
+	params = line_join(&l);
+	line_free(&l);
+	return params;
+}
+
+/*
+ * An accepted line, still the scratch device's inactive table: its table
+ * and status read back as the docs say (only that they read, when the
+ * oracle could not judge it).
+ */
+static bool readback_ok(const char *target, uint64_t len,
+			const char *params, enum fz_verdict v,
+			const struct fz_expect *e)
+{
+	struct fz_target tab, st;
+	char why[2600] = "";
+
+	if (fz_dm_inactive(d.scratch, false, &tab) ||
+	    fz_dm_inactive(d.scratch, true, &st))
+		snprintf(why, sizeof(why), "cannot read the inactive table");
+	else if (tab.start || tab.len != len || strcmp(tab.type, target) ||
+		 strcmp(st.type, target))
+		snprintf(why, sizeof(why), "reads back as %llu %llu %s",
+			 (unsigned long long)tab.start,
+			 (unsigned long long)tab.len, tab.type);
+	else if (v == FZ_ACCEPT && strcmp(tab.params, e->table))
+		snprintf(why, sizeof(why), "table reads back as '%s', '%s' "
+			 "expected", tab.params, e->table);
+	else if (v == FZ_ACCEPT &&
+		 !fz_status_ok(target, len, e, st.params, why, sizeof(why)))
+		;
+	else
+		return true;
+	fprintf(stderr, "%s: '%s' (length %llu): %s\n", target, params,
+		(unsigned long long)len, why);
+	return false;
+}
+
+/* Load one line; 0 refused, 1 accepted, -1 a failure (said why). */
+static int try_line(const char *target, uint64_t len, const char *params)
+{
+	struct cs_table t = { 0 };
+	struct fz_expect e;
+	enum fz_verdict v;
+	int r, ret;
+
+	v = fz_model_ctr(&world, target, len, params, &e);
+	cs_table_add(&t, 0, len, target, params);
+	r = cs_dm_load(d.scratch, &t);
+	cs_table_free(&t);
+	if (r) {
+		if (v != FZ_ACCEPT)
+			return 0;
+		fprintf(stderr, "%s: '%s' (length %llu) refused (%s), the "
+			"docs accept it\n", target, params,
+			(unsigned long long)len, strerror(-r));
+		return -1;
+	}
+	ret = 1;
+	if (v == FZ_REFUSE) {
+		fprintf(stderr, "%s: '%s' (length %llu) accepted, the docs "
+			"refuse it: %s\n", target, params,
+			(unsigned long long)len, e.why);
+		ret = -1;
+	} else if (!readback_ok(target, len, params, v, &e)) {
+		ret = -1;
+	}
+	if (cs_dm_clear(d.scratch)) {
+		fprintf(stderr, "%s: cannot clear '%s'\n", target, params);
+		ret = -1;
+	}
+	if (ret > 0 && v == FZ_ACCEPT && len == DEV_SECTORS && !below(3) &&
+	    live_budget) {
+		live_budget--;
+		if (!live_check(target, len, params, &e))
+			ret = -1;
+	}
+	return ret;
+}
+
+/* Load and clear @table on the scratch device; false: refused. */
+static bool probe(const char *params, const char *target)
+{
+	struct cs_table t = { 0 };
+	int r;
+
+	cs_table_add(&t, 0, DEV_SECTORS, target, params);
+	r = cs_dm_load(d.scratch, &t);
+	cs_table_free(&t);
+	if (!r)
+		r = cs_dm_clear(d.scratch);
+	if (r)
+		fprintf(stderr, "probe '%s %s' refused: %s\n", target, params,
+			strerror(-r));
+	return !r;
+}
+
+/*
+ * Nothing held: every device no live set uses makes a set of its own, as
+ * origin and as storage (a set or member left behind holds its storage
+ * or its origin: EBUSY); every tracker id of the valid lines takes two
+ * block sizes (a tracker left behind has one).
+ */
+static bool nothing_held(const struct ctr_spec *s, const char *id)
+{
+	const struct fz_live_set *ls = world.set;
+	char params[256];
+	unsigned int i, j;
+	bool ok = true;
+
+	for (i = 0; i < NR_DEVS; i++) {
+		if (ls && ((int)i == ls->origin || (int)i == ls->store))
+			continue;
+		for (j = (i + 1) % NR_DEVS; ls && ((int)j == ls->origin ||
+		     (int)j == ls->store); j = (j + 1) % NR_DEVS)
+			;
+		snprintf(params, sizeof(params), "%s %s fzprobe-%d m0 4096",
+			 devs[i].path, devs[j].path, (int)getpid());
+		ok = probe(params, "cowsnap-origin") && ok;
+	}
+	if (strcmp(s->target, "cbt"))
+		return ok;
+	for (i = 0; i < 4; i++) {
+		snprintf(params, sizeof(params), "%s %s%s 2 block_size %u",
+			 s->dev, id, i & 2 ? "-b" : "", i & 1 ? 8192 : 16384);
+		ok = probe(params, "cbt") && ok;
+	}
+	return ok;
+}
+
 /*
  * Load FUZZ_LINES lines of @s into the scratch device and clear them.
- * Returns the number of failures (a refusal is no failure; a kernel
- * warning, an inconsistent acceptance or a dead device is).
+ * Returns the number of failures (a refusal the docs demand is none; a
+ * kernel warning, a line judged otherwise than the docs say, a table
+ * that does not read back, anything left behind is one).
  */
 static unsigned int fuzz_ctr(const struct ctr_spec *s, const char *id)
 {
-	unsigned int i, accepted = 0, refused = 0, bad = 0, live = 0, v;
-	char valid[4][512], *params, tline[64];
-	struct cs_table t = { 0 };
-	struct line l;
+	unsigned int i, v, n[3] = { 0 }, bad = 0, unjudged = 0;
+	char valid[4][512], *params, tline[64], *names, *now;
+	struct fz_expect e;
 	uint64_t len;
 	int r;
 
 	for (v = 0; v < 4 && s->valid[v]; v++)
 		snprintf(valid[v], sizeof(valid[v]), s->valid[v], s->dev,
 			 s->store, id);
+	live_budget = LIVE_CHECKS;
+	names = fz_dm_names();
 	for (i = 0; i < FUZZ_LINES; i++) {
-		line_split(&l, valid[below(v)]);
-		if (!below(8)) {
-			randomize(&l);
-		} else {
-			unsigned int m = below(i % 10 ? 3 : 1) + (i % 10 != 0);
-
-			while (m--)
-				mutate(&l);
-		}
+		params = fuzz_line(valid[below(v)], i);
 		len = i % 10 ? fuzz_len() : DEV_SECTORS;
-		params = line_join(&l);
-		cs_table_add(&t, 0, len, s->target, params);
-		r = cs_dm_load(d.scratch, &t);
-		if (!r) {
-			accepted++;
-			if (cs_dm_clear(d.scratch)) {
-				fprintf(stderr, "%s: cannot clear '%s'\n",
-					s->target, params);
-				bad++;
-			}
-			/* On our own device only: "7:0" may be anything. */
-			if (live < LIVE_CHECKS && len == DEV_SECTORS &&
-			    l.n && !strcmp(l.w[0], s->dev) && !below(2)) {
-				live++;
-				if (!live_check(s->target, len, params,
-						s->below))
-					bad++;
-			}
-		} else {
-			refused++;
+		if (fz_model_ctr(&world, s->target, len, params, &e) ==
+		    FZ_UNSURE)
+			unjudged++;
+		r = try_line(s->target, len, params);
+		n[r + 1]++;
+		now = fz_dm_names();
+		if (!now || !names || strcmp(now, names)) {
+			fprintf(stderr, "%s: after '%s': dm devices '%s', "
+				"'%s' before\n", s->target, params, now, names);
+			n[0]++;
 		}
-		cs_table_free(&t);
+		free(now);
 		free(params);
-		line_free(&l);
 		if ((i + 1) % BATCH == 0) {
 			snprintf(tline, sizeof(tline), "%s ctr %u", s->target,
 				 i + 1);
-			if (!log_clean(tline))
-				bad++;
+			if (!log_clean(tline) || !nothing_held(s, id))
+				n[0]++;
 		}
 	}
-	/* Each valid line is still accepted: nothing half-made remains. */
-	for (v = 0; v < 4 && s->valid[v]; v++) {
-		cs_table_add(&t, 0, DEV_SECTORS, s->target, valid[v]);
-		r = cs_dm_load(d.scratch, &t);
-		if (r || cs_dm_clear(d.scratch)) {
-			fprintf(stderr, "%s: valid line refused after the "
-				"fuzz: %s (%d)\n", s->target, valid[v], r);
-			bad++;
-		}
-		cs_table_free(&t);
-	}
+	/* Each valid line is still accepted as the docs say. */
+	for (i = 0; i < v; i++)
+		if (try_line(s->target, DEV_SECTORS, valid[i]) != 1)
+			n[0]++;
+	bad = n[0];
 	printf("fuzz: %s ctr: %u lines, %u accepted (%u made live), %u "
-	       "refused, %u failures\n", s->target, FUZZ_LINES, accepted,
-	       live, refused, bad);
-	CU_ASSERT(accepted > 0 && refused > 0);
+	       "refused, %u not judged (a device not ours), %u failures\n",
+	       s->target, FUZZ_LINES, n[2], LIVE_CHECKS - live_budget, n[1],
+	       unjudged, bad);
+	free(names);
+	CU_ASSERT(n[2] > 0 && n[1] > 0);
 	return bad;
 }
 
@@ -449,7 +589,7 @@ static unsigned int fuzz_msgs(const char *target, const char *dev,
 			      const char *const *valid)
 {
 	unsigned int i, v, accepted = 0, refused = 0, bad = 0;
-	char *msg, *ans = NULL, tline[64];
+	char *msg, *ans = NULL, tline[64], why[128] = "";
 	struct line l;
 
 	for (v = 0; valid[v]; v++)
@@ -468,12 +608,20 @@ static unsigned int fuzz_msgs(const char *target, const char *dev,
 		}
 		if (!l.n)
 			line_push(&l, "info");
+		if (!below(20))			/* a long line */
+			line_push(&l, long_word());
 		msg = line_join(&l);
 		if (!cs_dm_message(dev, msg, &ans)) {
 			accepted++;
-			if (!answer_ok(ans)) {
-				fprintf(stderr, "%s: '%s': bad answer '%s'\n",
-					target, msg, ans);
+			if (fz_model_msg(target, msg) == FZ_REFUSE) {
+				fprintf(stderr, "%s: '%.200s' accepted, the "
+					"docs refuse it\n", target, msg);
+				bad++;
+			} else if (!answer_ok(ans) ||
+				   !fz_answer_ok(target, msg, ans, why,
+						 sizeof(why))) {
+				fprintf(stderr, "%s: '%.200s': bad answer "
+					"'%s' %s\n", target, msg, ans, why);
 				bad++;
 			}
 		} else {
@@ -498,6 +646,27 @@ static unsigned int fuzz_msgs(const char *target, const char *dev,
 
 /* ------------------------------------------------------------------ */
 
+/* The oracle's view of our devices. */
+static int world_init(void)
+{
+	char *const paths[NR_DEVS] = { d.bf, d.cbt, d.origin, d.store,
+				       d.origin2, d.store2, d.other };
+	struct stat st;
+	unsigned int i;
+
+	for (i = 0; i < NR_DEVS; i++) {
+		if (stat(paths[i], &st) || !S_ISBLK(st.st_mode))
+			return -1;
+		devs[i].path = paths[i];
+		devs[i].major = major(st.st_rdev);
+		devs[i].minor = minor(st.st_rdev);
+		devs[i].sectors = DEV_SECTORS;
+		snprintf(devnos[i], sizeof(devnos[i]), "%u:%u", devs[i].major,
+			 devs[i].minor);
+	}
+	return 0;
+}
+
 static int fuzz_init(void)
 {
 	seed = tl_seed("fuzz");
@@ -511,6 +680,8 @@ static int fuzz_init(void)
 	d.other = tl_loop_create(DEV_BYTES);
 	if (!d.bf || !d.cbt || !d.origin || !d.store || !d.origin2 ||
 	    !d.store2 || !d.other)
+		return -1;
+	if (world_init())
 		return -1;
 	snprintf(d.scratch, sizeof(d.scratch), "%s", tl_dm_name("scratch"));
 	tl_defer("dmsetup remove %s", d.scratch);
@@ -540,7 +711,7 @@ static int fuzz_clean(void)
 static void test_ctr_blkfilter(void)
 {
 	const struct ctr_spec s = {
-		.target = "blkfilter", .dev = d.bf, .below = d.bf,
+		.target = "blkfilter", .dev = d.bf,
 		.valid = { "%1$s", "%1$s 2 ring_size 64",
 			   "%1$s 4 uevent_ms 0 ring_size 16",
 			   "%1$s 2 uevent_ms 60000" },
@@ -553,7 +724,7 @@ static void test_ctr_cbt(void)
 {
 	char id[64];
 	const struct ctr_spec s = {
-		.target = "cbt", .dev = d.cbt, .below = d.cbt,
+		.target = "cbt", .dev = d.cbt,
 		.valid = { "%1$s %3$s", "%1$s %3$s 2 block_size 4096",
 			   "%1$s %3$s 2 block_size 65536",
 			   "%1$s %3$s-b 2 block_size 1073741824" },
@@ -574,7 +745,6 @@ static void test_ctr_origin(void)
 	char id[64];
 	const struct ctr_spec s = {
 		.target = "cowsnap-origin", .dev = d.origin, .store = d.store,
-		.below = d.origin,
 		.valid = { "%1$s %2$s %3$s m0 65536",
 			   "%1$s %2$s %3$s m1 4096 2 low_water 10",
 			   "%1$s %2$s %3$s-b vol_2 4194304 2 low_water 0",
@@ -595,11 +765,14 @@ static void test_ctr_image(void)
 {
 	const struct ctr_spec s = {
 		.target = "cowsnap", .dev = d.origin2, .store = d.store2,
-		.below = NULL,
 		.valid = { "%1$s %2$s %3$s m0 65536",
 			   "%1$s %2$s %3$s m0 65536 2 low_water 30" },
 	};
 	char table[512];
+	static struct fz_live_set set = {
+		.member = "m0", .origin = 4, .store = 5,	/* origin2, store2 */
+		.chunk_size = 65536, .sectors = DEV_SECTORS,
+	};
 
 	snprintf(d.set, sizeof(d.set), "fzi-%d", (int)getpid());
 	snprintf(d.origin_dev, sizeof(d.origin_dev), "%s",
@@ -608,6 +781,8 @@ static void test_ctr_image(void)
 		 "65536", (unsigned long long)DEV_SECTORS, d.origin2,
 		 d.store2, d.set);
 	CU_ASSERT_FATAL(tl_dm_create(d.origin_dev, table) == 0);
+	set.id = d.set;
+	world.set = &set;
 	CU_ASSERT_EQUAL(fuzz_ctr(&s, d.set), 0);
 }
 

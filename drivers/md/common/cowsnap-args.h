@@ -12,6 +12,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
+#include <linux/kstrtox.h>
 #include <linux/string.h>
 
 /*
@@ -50,24 +51,26 @@ struct cowsnap_opt {
 /*
  * cowsnap_parse_opts - the optional group, at most @max_words words, each
  * keyword one of @opts[@nr]; then nothing may follow.  Returns 0 or -EINVAL.
+ *
+ * The count is read with kstrtouint(), not dm_read_arg_group(): its
+ * sscanf("%u") wraps, so that "4294967296" would count 0 words.
  */
 static inline int cowsnap_parse_opts(struct dm_arg_set *as,
 				     unsigned int max_words,
 				     const struct cowsnap_opt *opts,
 				     unsigned int nr, void *ctx, char **error)
 {
-	const struct dm_arg group = {
-		0, max_words, "Invalid number of optional arguments"
-	};
 	unsigned int argc, i;
 	const char *key;
 	int r;
 
 	if (!as->argc)
 		return 0;
-	r = dm_read_arg_group(&group, as, &argc, error);
-	if (r)
-		return r;
+	if (kstrtouint(dm_shift_arg(as), 10, &argc) || argc > max_words ||
+	    argc > as->argc) {
+		*error = "Invalid number of optional arguments";
+		return -EINVAL;
+	}
 	if (argc % 2) {
 		*error = "Optional arguments come in keyword/value pairs";
 		return -EINVAL;

@@ -95,7 +95,9 @@ static int parse_tracker_id(const char *id, char **error)
 		return -EINVAL;
 	}
 	for (i = 0; i < len; i++) {
-		if (!isalnum(id[i]) && id[i] != '-' && id[i] != '_') {
+		/* The kernel's isalnum() takes Latin-1 letters too. */
+		if (!isascii(id[i]) ||
+		    (!isalnum(id[i]) && id[i] != '-' && id[i] != '_')) {
 			*error = "tracker_id may hold only A-Z a-z 0-9 - _";
 			return -EINVAL;
 		}

@@ -57,23 +57,23 @@ static int parse_chunk_size(const char *arg, u32 *chunk_size, char **error)
 	return 0;
 }
 
+/* kstrtouint(), not dm_read_arg(): "4294967301" is no 5. */
 static int parse_low_water(struct dm_arg_set *as, void *ctx, char **error)
 {
-	static const struct dm_arg arg = {
-		0, 99, "low_water must be a percentage from 0 to 99"
-	};
 	struct cowsnap_c *cc = ctx;
+	const char *arg = dm_shift_arg(as);
 	unsigned int n;
-	int r;
 
 	if (cc->low_water_arg >= 0) {
 		*error = "Duplicate low_water argument";
 		return -EINVAL;
 	}
-	r = dm_read_arg(&arg, as, &n, error);
-	if (!r)
-		cc->low_water_arg = n;
-	return r;
+	if (!arg || kstrtouint(arg, 10, &n) || n > 99) {
+		*error = "low_water must be a percentage from 0 to 99";
+		return -EINVAL;
+	}
+	cc->low_water_arg = n;
+	return 0;
 }
 
 static int parse_features(struct dm_arg_set *as, struct cowsnap_c *cc,
