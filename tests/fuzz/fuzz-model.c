@@ -14,6 +14,7 @@
  *    keyword (any case) at most once, nothing after them;
  *  - ids: 1 to 64 characters from A-Z a-z 0-9 - _ (ASCII).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,6 +583,30 @@ static bool lines_ok(const char *body, unsigned long long n,
 	return !*p;
 }
 
+/*
+ * The body of a "map" answer: "<hh>x<run>" words, one space apart, whose
+ * runs add up to @blocks, then at most a newline.
+ */
+static bool runs_ok(const char *p, unsigned long long blocks)
+{
+	unsigned long long sum = 0, run;
+	unsigned int byte;
+	int n;
+
+	while (*p && *p != '\n') {
+		n = -1;
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) || sscanf(p, "%2x%*[x]%llu%n", &byte, &run, &n) != 2 ||
+		    n < 4 || p[2] != 'x' || !run)
+			return false;
+		sum += run;
+		p += n;
+		if (*p == ' ')
+			p++;
+	}
+	return sum == blocks && (!*p || !strcmp(p, "\n"));
+}
+
 static bool answer_ok(const char *target, const char *verb, const char *a)
 {
 	static const char *const cbt_info[] = { "capacity", "block_size",
@@ -627,8 +652,7 @@ static bool answer_ok(const char *target, const char *verb, const char *a)
 	if (!strcasecmp(verb, "map"))
 		return sscanf(a, "%llu %llu %llu %llu%n", &h[0], &h[1], &h[2],
 			      &h[3], &end) == 4 && a + end + 1 == body &&
-		       (h[2] ? lines_ok(body, 1, 1) :
-			       !*body || !strcmp(body, "\n"));
+		       h[3] == h[1] + h[2] && runs_ok(body, h[2]);
 	return false;
 }
 
