@@ -18,7 +18,16 @@
 # The backing store is RAM: loop devices over files in /tmp (tmpfs), the
 # same file for every configuration of a group.  Settings (tests/bench/run
 # puts them in front of this file): ROUNDS, RUNTIME (seconds of a
-# time-based fio run), SECTIONS (which groups to run).
+# time-based fio run), SECTIONS (which groups to run), PROFILE (globs of
+# GROUP/CONFIG/WORKLOAD to profile; empty: none).  With PROFILE the
+# pass-through, snapshot and image groups run an extra round 0 first, in
+# which only the workloads PROFILE names run, under "perf record", and
+# nothing is recorded: the rounds measured are not slowed by the sampling.
+# A profile is printed as lines
+#
+#   @P <group>/<config>/<workload> <kind> <line of perf report>
+#
+# (kind: flat, threads, callers).
 
 # bash for $EPOCHREALTIME (microseconds) and arrays; /bin/sh is dash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -27,6 +36,7 @@ set -u
 ROUNDS=${ROUNDS:-3}
 RUNTIME=${RUNTIME:-3}
 SECTIONS=${SECTIONS:-"passthrough snapshot image memory freeze backup"}
+PROFILE=${PROFILE:-}
 
 W=/tmp/cowsnap-bench
 VOL_MB=256			# the volume of the I/O groups
@@ -106,7 +116,7 @@ fio_run() {
 
 	[[ $wl == firstwrite4k ]] && redirect=(--replay_redirect="$dev")
 	# shellcheck disable=SC2046 # fio_args is a word list
-	out=$(fio --filename="$dev" "${FIO_COMMON[@]}" $(fio_args "$wl") \
+	out=$("${FIO_WRAP[@]}" fio --filename="$dev" "${FIO_COMMON[@]}" $(fio_args "$wl") \
 		  "${redirect[@]}" 2>"$W/fio.err" | grep '^3;') || true
 	read -r IOPS MIBS < <(awk -F';' '$5 == 0 {
 		if ($49 > 0) print $49, $48 / 1024; else print $8, $7 / 1024 }' \
@@ -125,11 +135,96 @@ fio_write() {
 		note "fio $* on $dev failed: $(head -c 300 "$W/fio.err")"
 }
 
+# --------------------------------------------------------------------------
+# Profiles (PROFILE): perf record of the whole machine, software event
+# cpu-clock (TCG has no PMU), call graphs; the report printed as @P lines.
+
+FIO_WRAP=()
+FIRST_ROUND=1		# 0 with PROFILE: the profiling round
+
+
+profile_wanted() {	# GROUP/CONFIG/WORKLOAD
+	local glob
+	[[ -n $PROFILE ]] && command -v perf >/dev/null || return 1
+	for glob in $PROFILE; do
+		# shellcheck disable=SC2053 # a glob
+		[[ $1 == $glob ]] && return 0
+	done
+	return 1
+}
+
+profile_setup() {
+	[[ -n $PROFILE ]] || return 0
+	if ! command -v perf >/dev/null; then
+		note "PROFILE given but no perf in the guest: no profiles"
+		return 0
+	fi
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo "@M perf $(perf --version)"
+	FIRST_ROUND=0
+	echo "@M profile $PROFILE"
+}
+
+# The I/Os each block device completed during the profiled run (reads,
+# reads merged, sectors read, writes, writes merged, sectors written), to
+# count the bios a layer sends down.
+profile_diskstats() {	# KEY
+	awk -v key="$1" 'NR == FNR { for (i = 4; i <= 11; i++) a[$3, i] = $i
+				    next }
+		{ r = $4 - a[$3, 4]; w = $8 - a[$3, 8]
+		  if (r + w > 0)
+			printf "@P %s diskstats %-12s reads %d merged %d sectors %d writes %d merged %d sectors %d\n",
+			    key, $3, r, $5 - a[$3, 5], $6 - a[$3, 6], w,
+			    $9 - a[$3, 9], $10 - a[$3, 10] }' \
+		"$W/diskstats0" /proc/diskstats
+	dmsetup info -c --noheadings -o name,minor --separator ' ' |
+		awk -v key="$1" '{ printf "@P %s diskstats dm-%s is %s\n",
+				   key, $2, $1 }'
+}
+
+profile_report() {	# KEY
+	local key=$1 d=$W/perf.data
+
+	if [[ ! -s $d ]]; then
+		note "profile $key: no perf.data: $(head -c 300 "$W/fio.err" |
+						   tr '\n' ' ')"
+		return
+	fi
+	perf report -i "$d" --stdio --no-children --sort sym -g none \
+		--percent-limit 0.3 2>/dev/null | grep -v -e '^#' -e '^$' |
+		head -n 60 | sed "s|^|@P $key flat |"
+	perf report -i "$d" --stdio --no-children --sort comm,dso -g none \
+		--percent-limit 0.5 2>/dev/null | grep -v -e '^#' -e '^$' |
+		head -n 30 | sed "s|^|@P $key threads |"
+	# who calls the hot symbols (callee order: the symbol, then its
+	# callers)
+	perf report -i "$d" --stdio --no-children --sort sym \
+		-g callee,0.5,2 --percent-limit 2 2>/dev/null |
+		grep -v -e '^#' -e '^$' | head -n 400 |
+		sed "s|^|@P $key callers |"
+	rm -f "$d"
+}
+
 # measure GROUP CONFIG NAME FIO-WORKLOAD ROUND DEV: one figure named NAME,
-# IOPS for 4 KiB workloads, MiB/s for 1 MiB ones.
+# IOPS for 4 KiB workloads, MiB/s for 1 MiB ones.  Round 0 (PROFILE): the
+# run under perf record if PROFILE names it, else nothing; no figure.
 measure() {
 	local g=$1 c=$2 wl=$3 fwl=$4 r=$5 dev=$6
 
+	if ((r == 0)); then
+		profile_wanted "$g/$c/$wl" || return 0
+		FIO_WRAP=(perf record -e cpu-clock -F 997 -a -g
+			  -o "$W/perf.data" --)
+		cp /proc/diskstats "$W/diskstats0"
+		fio_run "$dev" "$fwl" ||
+			note "profile $g/$c/$wl: fio failed under perf"
+		FIO_WRAP=()
+		note "profile $g/$c/$wl: $IOPS IOPS, $MIBS MiB/s under perf"
+		profile_diskstats "$g/$c/$wl"
+		profile_report "$g/$c/$wl"
+		return 0
+	fi
 	if ! fio_run "$dev" "$fwl"; then
 		fail "$g $c $wl $r fio-failed"
 		return 1
@@ -185,7 +280,7 @@ section_passthrough() {
 	local r wl c
 
 	note "pass-through: ${PASS_CONFIGS[*]}; ${PASS_WORKLOADS[*]}"
-	for ((r = 1; r <= ROUNDS; r++)); do
+	for ((r = FIRST_ROUND; r <= ROUNDS; r++)); do
 		for wl in "${PASS_WORKLOADS[@]}"; do
 			for c in $(rotate "$r" "${PASS_CONFIGS[@]}"); do
 				pass_one "$c" "$wl" "$r"
@@ -277,7 +372,7 @@ section_snapshot() {
 	local r c
 
 	note "held snapshot, chunk $CHUNK: ${SNAP_CONFIGS[*]}"
-	for ((r = 1; r <= ROUNDS; r++)); do
+	for ((r = FIRST_ROUND; r <= ROUNDS; r++)); do
 		for c in $(rotate "$r" "${SNAP_CONFIGS[@]}"); do
 			snap_one "$c" "$r"
 		done
@@ -312,7 +407,7 @@ section_image() {
 	local r c
 
 	note "image reads: ${IMAGE_CONFIGS[*]}"
-	for ((r = 1; r <= ROUNDS; r++)); do
+	for ((r = FIRST_ROUND; r <= ROUNDS; r++)); do
 		for c in $(rotate "$r" "${IMAGE_CONFIGS[@]}"); do
 			image_one "$c" "$r"
 		done
@@ -679,6 +774,7 @@ io_files_down() {
 rm -rf "$W"
 mkdir -p "$W"
 machine
+profile_setup
 start=$SECONDS
 for s in $SECTIONS; do
 	case $s in
