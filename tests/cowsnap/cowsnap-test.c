@@ -661,3 +661,16 @@ bad:
 	free(ans);
 	return -1;
 }
+
+bool ct_state_is(const char *name, const char *state, unsigned int error)
+{
+	struct ct_status st;
+
+	if (ct_status(name, &st))
+		return false;
+	if (!strcmp(st.state, state) && st.error == error)
+		return true;
+	fprintf(stderr, "%s: status '%s %u', want '%s %u'\n", name, st.state,
+		st.error, state, error);
+	return false;
+}

@@ -275,6 +275,12 @@ int64_t ct_event_nr(const char *name);
 /* Status INFO of a one-target cowsnap device; 0 or -1 (printed). */
 int ct_status(const char *name, struct ct_status *st);
 
+/*
+ * Whether the status of the one-target cowsnap device @name says @state
+ * with errno @error; prints what it says when not.
+ */
+bool ct_state_is(const char *name, const char *state, unsigned int error);
+
 struct ct_info {
 	char set[80], member[80], state[16], store_dev[32];
 	unsigned int error, members, low_water;

@@ -122,14 +122,8 @@ static void check_image(const char *when)
 static void check_state(const char *name, const char *state,
 			unsigned int error)
 {
-	struct ct_status st;
-
-	CU_ASSERT_FATAL(ct_status(name, &st) == 0);
-	if (strcmp(st.state, state) || st.error != error) {
-		fprintf(stderr, "%s: status '%s %u', want '%s %u'\n", name,
-			st.state, st.error, state, error);
+	if (!ct_state_is(name, state, error))
 		CU_FAIL("wrong state");
-	}
 }
 
 /* Reload the dm store device with @table (suspend, resume). */

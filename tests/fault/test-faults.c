@@ -165,14 +165,8 @@ static void check_image(const char *path, const char *when)
 static void check_state(const char *name, const char *state,
 			unsigned int error)
 {
-	struct ct_status st;
-
-	CU_ASSERT_FATAL(ct_status(name, &st) == 0);
-	if (strcmp(st.state, state) || st.error != error) {
-		fprintf(stderr, "%s: status '%s %u', want '%s %u'\n", name,
-			st.state, st.error, state, error);
+	if (!ct_state_is(name, state, error))
 		CU_FAIL("wrong state");
-	}
 }
 
 static void check_image_fails(const char *path)
@@ -237,7 +231,7 @@ static void test_origin_write_error(void)
 	write_ok(f.top, 2);
 	disk_table("0 %llu flakey %s 0 0 1 1 error_writes",
 		   (unsigned long long)VOL_SECTORS, f.loop);
-	CU_ASSERT_EQUAL(write_chunk_of(f.top, 3), -EIO);	/* first write */
+	CU_ASSERT_EQUAL(write_chunk_of(f.top, 3), -EIO); /* first write */
 	CU_ASSERT_EQUAL(write_chunk_of(f.top, 2), -EIO);	/* copied */
 	check_state(f.vol, COWSNAP_STATE_VALID, 0);
 	check_filter_record("write", 3 * CS + 1, 1);
@@ -290,7 +284,7 @@ static void test_origin_read_error(void)
 	check_filter_record("read", 9 * CS, CS);
 	check_filter_record("write", 9 * CS + 1, 1);
 	check_image_fails(f.image);
-	write_ok(f.top, 12);		/* the corrupted set passes writes */
+	write_ok(f.top, 12);	/* the corrupted set passes writes */
 	disk_table("0 %llu linear %s 0", (unsigned long long)VOL_SECTORS,
 		   f.loop);
 	check_volume(f.top, "after the disk healed");
@@ -332,7 +326,8 @@ static void test_store_read_error(void)
 	CU_ASSERT_EQUAL(ct_verify(f.image, f.image, 4 * CS,
 				  VOL_SECTORS - 4 * CS, NULL, NULL, 0, NULL),
 			0);
-	for (i = 0; i < 4; i++)		/* copied: no copy, the store unused */
+	/* Copied chunks: no copy, the store is not used. */
+	for (i = 0; i < 4; i++)
 		write_ok(f.top, i);
 	check_volume(f.top, "while the store fails");
 	check_state(f.vol, COWSNAP_STATE_VALID, 0);
@@ -345,6 +340,20 @@ static void test_store_read_error(void)
 	check_state(f.vol, COWSNAP_STATE_VALID, 0);
 	CU_ASSERT_EQUAL(ct_run("cowsnapctl snapshot destroy %s", f.set), 0);
 	check_volume(f.top, "without the snapshot");
+}
+
+/*
+ * A ct_* volume of @sectors named after @what, filled with generation 0,
+ * and its snapshot with chunks of @chunk bytes on @store (a device path).
+ */
+static void ct_stack(const char *what, uint64_t sectors, const char *store,
+		     uint32_t chunk, const char *opts)
+{
+	CU_ASSERT_FATAL(ct_model_init(&f.m, sectors) == 0);
+	CU_ASSERT_FATAL(ct_vol_create(&f.v, what, sectors) == 0);
+	CU_ASSERT_FATAL(ct_fill_device(f.v.top_dev, sectors, 0, 0) == 0);
+	ct_set_init(&f.s, what, store, chunk, opts);
+	CU_ASSERT_FATAL(ct_snapshot1(&f.s, &f.v) == 0);
 }
 
 /* Whether loop device @dev ("/dev/loopN") is still attached. */
@@ -369,13 +378,9 @@ static void test_store_loop_detached(void)
 	int n;
 
 	fault_clean();
-	CU_ASSERT_FATAL(ct_model_init(&f.m, VOL_SECTORS) == 0);
 	f.store_loop = tl_loop_create(8 * CT_MIB);
 	CU_ASSERT_FATAL(f.store_loop != NULL);
-	CU_ASSERT_FATAL(ct_vol_create(&f.v, "sld", VOL_SECTORS) == 0);
-	CU_ASSERT_FATAL(ct_fill_device(f.v.top_dev, VOL_SECTORS, 0, 0) == 0);
-	ct_set_init(&f.s, "sld", f.store_loop, CHUNK, NULL);
-	CU_ASSERT_FATAL(ct_snapshot1(&f.s, &f.v) == 0);
+	ct_stack("sld", VOL_SECTORS, f.store_loop, CHUNK, NULL);
 	for (i = 0; i < 4; i++)
 		write_ok(f.v.top_dev, i);
 	CU_ASSERT_EQUAL(ct_run("losetup -d %s", f.store_loop), 0);
@@ -428,18 +433,13 @@ static void test_store_fs_full(void)
 	int fd;
 
 	fault_clean();
-	CU_ASSERT_FATAL(ct_model_init(&f.m, VOL_SECTORS * 2) == 0);
 	small_fs(8);
 	CU_ASSERT_FATAL(tl_run(&out, "truncate -s 32M %s/store && losetup "
 			       "--show -f %s/store", SMALL_FS, SMALL_FS) == 0);
 	out[strcspn(out, "\n")] = '\0';
 	f.store_loop = out;
 	tl_defer("losetup -d %s 2>/dev/null; true", f.store_loop);
-	CU_ASSERT_FATAL(ct_vol_create(&f.v, "sff", VOL_SECTORS * 2) == 0);
-	CU_ASSERT_FATAL(ct_fill_device(f.v.top_dev, VOL_SECTORS * 2, 0, 0) ==
-			0);
-	ct_set_init(&f.s, "sff", f.store_loop, CHUNK, " 2 low_water 0");
-	CU_ASSERT_FATAL(ct_snapshot1(&f.s, &f.v) == 0);
+	ct_stack("sff", VOL_SECTORS * 2, f.store_loop, CHUNK, " 2 low_water 0");
 	fd = tl_uevent_open();
 	CU_ASSERT_FATAL(fd >= 0);
 	/* 32 MiB of volume; the filesystem has under 8 MiB for the store. */
@@ -701,13 +701,9 @@ static void test_memory_pressure(void)
 	uint32_t gen;
 
 	fault_clean();
-	CU_ASSERT_FATAL(ct_model_init(&f.m, vol) == 0);
 	f.store_loop = tl_loop_create(64 * CT_MIB);
 	CU_ASSERT_FATAL(f.store_loop != NULL);
-	CU_ASSERT_FATAL(ct_vol_create(&f.v, "mem", vol) == 0);
-	CU_ASSERT_FATAL(ct_fill_device(f.v.top_dev, vol, 0, 0) == 0);
-	ct_set_init(&f.s, "mem", f.store_loop, cs * CT_SECTOR, NULL);
-	CU_ASSERT_FATAL(ct_snapshot1(&f.s, &f.v) == 0);
+	ct_stack("mem", vol, f.store_loop, cs * CT_SECTOR, NULL);
 	CU_ASSERT_FATAL(pipe(p) == 0);
 	f.hog = hog(48 * 1024, p[1]);
 	CU_ASSERT_FATAL(f.hog > 0);
