@@ -30,6 +30,7 @@
 
 #include "dm.h"
 #include "testlib.h"
+#include "../cowsnap/cowsnap-test.h"
 
 #define FUZZ_RUNS	1000
 #define MAX_ARGS	16
@@ -37,16 +38,12 @@
 #define RUN_LIMIT_MS	120000		/* then any other run is stopped: a hang */
 #define DEV_BYTES	(16ULL << 20)
 
-static uint64_t rng;
+static struct ct_rng rng;	/* splitmix64, cowsnap-test.h */
 static char dir[128], vol[2][64], loops[2][64], spare[64], bk[160];
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ct_rnd(&rng);
 }
 
 static unsigned int below(unsigned int n)
@@ -414,7 +411,7 @@ static int cli_init(void)
 	char *l;
 	int i;
 
-	rng = seed;
+	rng.s = seed;
 	snprintf(dir, sizeof(dir), "/tmp/fz-cli-%d", (int)getpid());
 	snprintf(bk, sizeof(bk), "%s/bk", dir);
 	tl_defer("rm -rf %s", dir);

@@ -41,6 +41,7 @@
 #include "fuzz-model.h"
 #include "table.h"
 #include "testlib.h"
+#include "../cowsnap/cowsnap-test.h"
 
 #define FUZZ_LINES	1000
 #define FUZZ_MSGS	1000
@@ -51,7 +52,7 @@
 #define BATCH		100		/* inputs between kernel log checks */
 
 static unsigned int seed;
-static uint64_t rng;
+static struct ct_rng rng;	/* splitmix64, cowsnap-test.h */
 static int kfd = -1;
 static unsigned int live_budget;	/* accepted lines still to make live */
 
@@ -71,11 +72,7 @@ static struct fz_world world = { devs, NR_DEVS, NULL };
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ct_rnd(&rng);
 }
 
 static unsigned int below(unsigned int n)
@@ -670,7 +667,7 @@ static int world_init(void)
 static int fuzz_init(void)
 {
 	seed = tl_seed("fuzz");
-	rng = seed;
+	rng.s = seed;
 	d.bf = tl_loop_create(DEV_BYTES);
 	d.cbt = tl_loop_create(DEV_BYTES);
 	d.origin = tl_loop_create(DEV_BYTES);
