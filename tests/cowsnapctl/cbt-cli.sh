@@ -142,7 +142,7 @@ want_rc 4 cowsnapctl cbt disable v
 
 echo "==> a generation reset after 255 checkpoints, events"
 run cowsnapctl cbt enable v
-cowsnapctl cbt events v --follow --count 1 --timeout 60 --json >/tmp/follow.out 2>&1 &
+cowsnapctl cbt events v --follow --count 1 --timeout $((60 * ${COWSNAP_TIME_FACTOR:-1})) --json >/tmp/follow.out 2>&1 &
 FOLLOW=$!
 sleep 1
 i=0
