@@ -25,17 +25,18 @@ static const struct command *const commands[] = {
  * Messages
  * ---------------------------------------------------------------------- */
 
+/* Messages go through cs_vline(): one line, whatever the user typed. */
 int ctl_usage_error(const struct ctl *ctl, const char *fmt, ...)
 {
+	char prefix[sizeof(ctl->what) + 2] = "";
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program_invocation_short_name);
 	if (ctl->what[0])
-		fprintf(stderr, "%s: ", ctl->what);
+		snprintf(prefix, sizeof(prefix), "%s: ", ctl->what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cs_vline(prefix, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help'.\n", program_invocation_short_name);
+	fprintf(stderr, "Try '%s --help'.\n", program_invocation_short_name);
 	return CTL_EUSAGE;
 }
 
@@ -43,11 +44,21 @@ void ctl_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", program_invocation_short_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cs_vline("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+static void line(const char *prefix, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void line(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cs_vline(prefix, fmt, ap);
+	va_end(ap);
 }
 
 static int exit_code(int err)
@@ -88,10 +99,10 @@ static int report(const struct ctl *ctl, int err)
 		if (e->dev[0])
 			dev = e->dev;
 	}
-	fprintf(stderr, "%s: %s: ", program_invocation_short_name, ctl->what);
 	if (dev && *dev)
-		fprintf(stderr, "%s: ", dev);
-	fprintf(stderr, "%s\n", why);
+		line(NULL, "%s: %s: %s", ctl->what, dev, why);
+	else
+		line(NULL, "%s: %s", ctl->what, why);
 	return exit_code(err);
 }
 

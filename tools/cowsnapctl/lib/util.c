@@ -70,17 +70,36 @@ int cs_verbose(void)
 	return verbose_level;
 }
 
+void cs_vline(const char *prefix, const char *fmt, va_list ap)
+{
+	const unsigned char *p;
+	char *text;
+
+	fprintf(stderr, "%s: %s", program_invocation_short_name,
+		prefix ? prefix : "");
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fputs("(no memory for the message)\n", stderr);
+		return;
+	}
+	for (p = (const unsigned char *)text; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+	free(text);
+}
+
 void cs_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (verbose_level < level)
 		return;
-	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cs_vline(NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* ------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #ifndef COWSNAP_UTIL_H
 #define COWSNAP_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,18 @@ void cs_set_verbose(int level);
 
 /** cs_verbose() - Return: the level set by cs_set_verbose() */
 int cs_verbose(void);
+
+/**
+ * cs_vline() - print "cowsnapctl: " @prefix (may be NULL) and the message
+ * on stderr as one line: control characters of the text (a newline in a
+ * name the user gave, say) are shown as \xNN, so the message stays one
+ * line whatever it quotes
+ * @prefix: printed first, as it is
+ * @fmt: printf format, without trailing newline
+ * @ap: its arguments
+ */
+void cs_vline(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /**
  * cs_log() - print one line on stderr if the verbose level is >= @level
