@@ -28,6 +28,7 @@
  * @res: its result (the manifest being made)
  * @dir: the points already in the directory
  * @dir_lock: fd holding the directory's lock, or -1
+ * @dir_lock_made: this run made the lock file: a failed run removes it
  * @vol_lock: fds holding the volumes' locks, or -1
  * @made: the snapshot set, once @have_set
  * @have_set: @made exists and must be destroyed
@@ -45,6 +46,7 @@ struct run {
 	struct cs_bk_result *res;
 	struct cs_bk_dir dir;
 	int dir_lock;
+	bool dir_lock_made;
 	int vol_lock[COWSNAP_MEMBERS_MAX];
 	struct cs_snap_made made;
 	bool have_set;
@@ -82,44 +84,79 @@ static void warn(const struct run *run, const char *fmt, ...)
  * Locks and leftovers
  * ---------------------------------------------------------------------- */
 
-/* Lock @path (made if missing) for this run; its content is our pid. */
-static int lock_file(const char *path, const char *what, int *fdp)
+/*
+ * Whether @fd is still the file @path names: a failed run may unlink a
+ * lock file it made (holding the lock), so a run that got the lock of an
+ * unlinked file must open the path again.
+ */
+static bool still_named(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/*
+ * Lock @path (made if missing, then *@created is set) for this run; its
+ * content is our pid.
+ */
+static int lock_file(const char *path, const char *what, int *fdp,
+		     bool *created)
 {
 	char pid[32] = "";
+	unsigned int tries;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return cs_error_set(-errno, path, "lock: %s", strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int err = errno;
-
-		n = pread(fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = 0;
-		pid[strcspn(pid, "\n")] = 0;
-		close(fd);
-		if (err != EWOULDBLOCK)
-			return cs_error_set(-err, path, "lock: %s", strerror(err));
-		return cs_error_set(-EALREADY, what,
-				    "a backup of it is already running%s%s%s",
-				    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+	for (tries = 0; tries < 10; tries++) {
+		*created = false;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+			  O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			*created = true;
+		else if (errno == EEXIST)
+			fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT)
+			continue;	/* unlinked between the two opens */
+		if (fd < 0)
+			return cs_error_set(-errno, path, "lock: %s",
+					    strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB))
+			break;
+		if (still_named(fd, path)) {
+			n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+			if (ftruncate(fd, 0) ||
+			    pwrite(fd, pid, (size_t)n, 0) != n)
+				cs_log(1, "%s: could not write our pid", path);
+			*fdp = fd;
+			return 0;
+		}
+		close(fd);		/* a failed run unlinked it: again */
 	}
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
-		cs_log(1, "%s: could not write our pid", path);
-	*fdp = fd;
-	return 0;
+	if (tries == 10)
+		return cs_error_set(-EAGAIN, path, "lock: the file keeps going");
+	err = errno;
+	n = pread(fd, pid, sizeof(pid) - 1, 0);
+	pid[n > 0 ? n : 0] = 0;
+	pid[strcspn(pid, "\n")] = 0;
+	close(fd);
+	if (err != EWOULDBLOCK)
+		return cs_error_set(-err, path, "lock: %s", strerror(err));
+	return cs_error_set(-EALREADY, what,
+			    "a backup of it is already running%s%s%s",
+			    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
 }
 
 static int lock_all(struct run *run, char *const *vols, unsigned int nr)
 {
 	char path[4096];
 	unsigned int i;
+	bool made;	/* volume locks stay in CS_BK_LOCK_DIR */
 	int r;
 
 	snprintf(path, sizeof(path), "%s/.lock", run->o->dir);
-	r = lock_file(path, run->o->dir, &run->dir_lock);
+	r = lock_file(path, run->o->dir, &run->dir_lock, &run->dir_lock_made);
 	if (r)
 		return r;
 	if (mkdir(CS_BK_LOCK_DIR, 0700) && errno != EEXIST)
@@ -127,7 +164,7 @@ static int lock_all(struct run *run, char *const *vols, unsigned int nr)
 	for (i = 0; i < nr; i++) {
 		snprintf(path, sizeof(path), CS_BK_LOCK_DIR "/backup-%s.lock",
 			 vols[i]);
-		r = lock_file(path, vols[i], &run->vol_lock[i]);
+		r = lock_file(path, vols[i], &run->vol_lock[i], &made);
 		if (r)
 			return r;
 	}
@@ -588,16 +625,21 @@ static int take_snapshot(struct run *run, char *const *vols, unsigned int nr)
 }
 
 /*
- * A failed first run into a new directory leaves nothing: its lock file
- * goes, then the directory if that left it empty.
+ * A failed run leaves the directory as it found it: the lock file it made
+ * goes (while still held: a run waiting for it opens the path again),
+ * and a directory it made goes if that left it empty.
  */
-static void remove_made_dir(const char *dir)
+static void remove_made(struct run *run)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/.lock", dir);
-	unlink(path);
-	rmdir(dir);
+	if (run->dir_lock >= 0 && (run->dir_lock_made || run->made_dir)) {
+		snprintf(path, sizeof(path), "%s/.lock", run->o->dir);
+		unlink(path);
+	}
+	unlock_all(run);
+	if (run->made_dir)
+		rmdir(run->o->dir);
 }
 
 static int prepare(struct run *run, char *const *vols, unsigned int nr)
@@ -700,9 +742,10 @@ int cs_bk_run(char *const *vols, unsigned int nr, const struct cs_bk_opts *o,
 	r = finish(run, r);
 	res->duration_us = now_us() - start;
 	cs_bk_dir_free(&run->dir);
-	unlock_all(run);
-	if (r && run->made_dir)
-		remove_made_dir(run->o->dir);
+	if (r)
+		remove_made(run);
+	else
+		unlock_all(run);
 	free(run);
 	return r;
 }
